@@ -580,13 +580,6 @@ export interface IntegrationSpecTraits {
   /**
    * Deprecated: no longer in use.
    *
-   * @schema IntegrationSpecTraits#3scale
-   */
-  readonly 3Scale?: IntegrationSpecTraits3Scale;
-
-  /**
-   * Deprecated: no longer in use.
-   *
    * @schema IntegrationSpecTraits#addons
    */
   readonly addons?: { [key: string]: any };
@@ -914,7 +907,6 @@ export interface IntegrationSpecTraits {
 export function toJson_IntegrationSpecTraits(obj: IntegrationSpecTraits | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    '3scale': toJson_IntegrationSpecTraits3Scale(obj.3Scale),
     'addons': ((obj.addons) === undefined) ? undefined : (Object.entries(obj.addons).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
     'affinity': toJson_IntegrationSpecTraitsAffinity(obj.affinity),
     'builder': toJson_IntegrationSpecTraitsBuilder(obj.builder),
@@ -1075,34 +1067,6 @@ export function toJson_IntegrationSpecTemplateSpec(obj: IntegrationSpecTemplateS
     'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
     'topologySpreadConstraints': obj.topologySpreadConstraints?.map(y => toJson_IntegrationSpecTemplateSpecTopologySpreadConstraints(y)),
     'volumes': obj.volumes?.map(y => toJson_IntegrationSpecTemplateSpecVolumes(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * Deprecated: no longer in use.
- *
- * @schema IntegrationSpecTraits3Scale
- */
-export interface IntegrationSpecTraits3Scale {
-  /**
-   * TraitConfiguration parameters configuration
-   *
-   * @schema IntegrationSpecTraits3Scale#configuration
-   */
-  readonly configuration: any;
-}
-
-/**
- * Converts an object of type 'IntegrationSpecTraits3Scale' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_IntegrationSpecTraits3Scale(obj: IntegrationSpecTraits3Scale | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'configuration': obj.configuration,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

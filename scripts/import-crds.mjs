@@ -32,6 +32,24 @@ const crds = files.flatMap((file) =>
     .filter((doc) => doc && doc.kind === 'CustomResourceDefinition'),
 );
 
+// json2jsii renders a property named with a leading digit as an invalid identifier (Camel K's
+// deprecated `3scale` trait becomes `readonly 3Scale`). Such properties are left out of the types.
+const dropped = [];
+function dropUnrenderableProperties(schema, path) {
+  if (Array.isArray(schema)) return schema.forEach((item, i) => dropUnrenderableProperties(item, `${path}[${i}]`));
+  if (!schema || typeof schema !== 'object') return;
+  if (schema.properties && typeof schema.properties === 'object') {
+    for (const name of Object.keys(schema.properties)) {
+      if (/^[0-9]/.test(name)) {
+        delete schema.properties[name];
+        dropped.push(`${path}.${name}`);
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(schema)) dropUnrenderableProperties(value, `${path}.${key}`);
+}
+for (const crd of crds) dropUnrenderableProperties(crd.spec, crd.metadata.name);
+
 const work = mkdtempSync(join(tmpdir(), 'bucketbridge-import-'));
 try {
   const bundle = join(work, 'crds.yaml');
@@ -45,4 +63,5 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+for (const path of dropped) console.log(`left out of the types (name starts with a digit): ${path}`);
 console.log(`imported ${crds.length} CRDs from ${crdsDir}`);
