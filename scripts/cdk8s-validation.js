@@ -1,0 +1,35 @@
+// cdk8s-cli validation plugin (cdk8s.yaml `validations:`): checks every synthesized object against the
+// upstream CRD and Kubernetes schemas with bucketbridge's ManifestValidator, loaded through tsx.
+const { register } = require('tsx/cjs/api');
+
+const tsx = register({ namespace: 'bucketbridge-validation' });
+const { ManifestValidator, formatManifestProblem } = tsx.require('../lib/model/manifest-validator.ts', __filename);
+
+class ManifestSchemaValidation {
+  async validate(context) {
+    const validator = ManifestValidator.forDirectory();
+    let failed = false;
+    for (const manifestPath of context.manifests) {
+      for (const object of context.parseManifest(manifestPath)) {
+        const problems = validator.validate(object);
+        if (problems.length === 0) continue;
+        failed = true;
+        context.report.addViolation({
+          ruleName: 'upstream-schema',
+          recommendation: problems.map(formatManifestProblem).join('\n'),
+          fix: 'Change the construct props so the object matches its CRD or Kubernetes schema.',
+          violatingResources: [
+            {
+              resourceName: object?.metadata?.name ?? '(unnamed)',
+              locations: problems.map((problem) => problem.path || '/'),
+              manifestPath,
+            },
+          ],
+        });
+      }
+    }
+    context.report.submit(failed ? 'failure' : 'success', { schemas: validator.directory });
+  }
+}
+
+module.exports = { ManifestSchemaValidation };

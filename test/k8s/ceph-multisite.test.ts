@@ -1,0 +1,307 @@
+import { Testing } from 'cdk8s';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CephMultisite, type CephMultisiteProps, type CephMultisiteZoneProps } from '../../lib/k8s/ceph-multisite';
+import { ValidationError, formatProblem } from '../../lib/model';
+import { type KubeObject, field, findAllByKind, findByKind, synthAndValidate } from '../support/manifests';
+
+const ingressA = { host: 's3.site-a.example.com', tlsSecretName: 'rgw-tls' };
+const siteA: CephMultisiteZoneProps = { name: 'site-a', ingress: ingressA };
+const siteB: CephMultisiteZoneProps = {
+  name: 'site-b',
+  ingress: { host: 's3.site-b.example.com', tlsSecretName: 'rgw-tls' },
+};
+const base: CephMultisiteProps = {
+  realmName: 'rciis',
+  zoneGroupName: 'rciis-sites',
+  objectStoreName: 'multisite-store',
+  zones: [siteA, siteB],
+};
+
+function synth(props: Partial<CephMultisiteProps> = {}): Record<string, KubeObject[]> {
+  const multisite = new CephMultisite(Testing.app(), 'Multisite', { ...base, ...props });
+  const zones = props.zones ?? base.zones;
+  return Object.fromEntries(zones.map((zone) => [zone.name, synthAndValidate(multisite.chart(zone.name))]));
+}
+
+function manifest(zone: string, props: Partial<CephMultisiteProps> = {}): KubeObject[] {
+  const objects = synth(props)[zone];
+  if (!objects) throw new Error(`no chart for ${zone}`);
+  return objects;
+}
+
+function problems(props: Partial<CephMultisiteProps>): string[] {
+  try {
+    new CephMultisite(Testing.app(), 'Multisite', { ...base, ...props });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      expect(error.path).toBe('Multisite');
+      return error.problems.map(formatProblem);
+    }
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('CephMultisite', () => {
+  it('renders one chart per zone with realm, zone group, zone, store and ingress, in apply order', () => {
+    const charts = synth();
+    expect(Object.keys(charts)).toEqual(['site-a', 'site-b']);
+    for (const objects of Object.values(charts)) {
+      expect(objects.map((object) => object.kind)).toEqual([
+        'CephObjectRealm',
+        'CephObjectZoneGroup',
+        'CephObjectZone',
+        'CephObjectStore',
+        'Ingress',
+      ]);
+      expect(objects.every((object) => object.metadata.namespace === 'rook-ceph')).toBe(true);
+    }
+    expect(charts['site-b']).toMatchSnapshot();
+  });
+
+  it('creates the realm on the master and pulls it from the master endpoint on secondaries', () => {
+    const charts = synth();
+    expect(findByKind(charts['site-a'] ?? [], 'CephObjectRealm', 'rciis').spec).toEqual({});
+    expect(findByKind(charts['site-b'] ?? [], 'CephObjectRealm', 'rciis').spec).toEqual({
+      pull: { endpoint: 'https://s3.site-a.example.com' },
+    });
+  });
+
+  it('joins every zone to the same zone group and realm, and every store to its zone', () => {
+    for (const [zone, objects] of Object.entries(synth())) {
+      expect(findByKind(objects, 'CephObjectZoneGroup', 'rciis-sites').spec).toEqual({ realm: 'rciis' });
+      expect(field(findByKind(objects, 'CephObjectZone', zone), 'spec.zoneGroup')).toBe('rciis-sites');
+      expect(field(findByKind(objects, 'CephObjectStore', 'multisite-store'), 'spec.zone')).toEqual({ name: zone });
+    }
+  });
+
+  it('supports more than two zones, each secondary pulling from the master', () => {
+    const siteC = { name: 'site-c', endpoints: ['https://s3.site-c.example.com'] };
+    const charts = synth({ zones: [siteA, { ...siteB, master: true }, siteC] });
+    expect(Object.keys(charts)).toEqual(['site-a', 'site-b', 'site-c']);
+    for (const zone of ['site-a', 'site-c']) {
+      expect(field(findByKind(charts[zone] ?? [], 'CephObjectRealm'), 'spec.pull')).toEqual({ endpoint: 'https://s3.site-b.example.com' });
+    }
+    expect(findByKind(charts['site-b'] ?? [], 'CephObjectRealm').spec).toEqual({});
+  });
+
+  it('uses an explicit pull endpoint and explicit zone endpoints', () => {
+    const zones = [
+      { name: 'site-a', endpoints: ['https://rgw-a.example.com:8443', 'https://rgw-a2.example.com'] },
+      { name: 'site-b', pullEndpoint: 'https://rgw-a2.example.com' },
+    ];
+    const charts = synth({ zones });
+    expect(field(findByKind(charts['site-a'] ?? [], 'CephObjectZone'), 'spec.customEndpoints')).toEqual(zones[0]?.endpoints);
+    expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectZone'), 'spec.customEndpoints')).toBeUndefined();
+    expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectRealm'), 'spec.pull')).toEqual({ endpoint: 'https://rgw-a2.example.com' });
+    expect(findAllByKind(charts['site-b'] ?? [], 'Ingress')).toEqual([]);
+  });
+
+  it('defaults pools to replicated size 3 across hosts and preserves them on delete', () => {
+    const zone = findByKind(manifest('site-a'), 'CephObjectZone').spec;
+    const pool = { failureDomain: 'host', replicated: { size: 3 } };
+    expect(zone).toMatchObject({ metadataPool: pool, dataPool: pool, preservePoolsOnDelete: true });
+  });
+
+  it('renders replicated and erasure-coded pools, device class and preservePoolsOnDelete', () => {
+    const zones = [
+      {
+        ...siteA,
+        metadataPool: { replicated: { size: 1, requireSafeReplicaSize: false }, failureDomain: 'osd' },
+        dataPool: { erasureCoded: { dataChunks: 4, codingChunks: 2 }, deviceClass: 'hdd' },
+        preservePoolsOnDelete: false,
+      },
+      siteB,
+    ];
+    expect(findByKind(manifest('site-a', { zones }), 'CephObjectZone').spec).toMatchObject({
+      metadataPool: { failureDomain: 'osd', replicated: { size: 1, requireSafeReplicaSize: false } },
+      dataPool: { failureDomain: 'host', deviceClass: 'hdd', erasureCoded: { dataChunks: 4, codingChunks: 2 } },
+      preservePoolsOnDelete: false,
+    });
+  });
+
+  it('renders the gateway settings', () => {
+    const gateway = {
+      instances: 2,
+      port: 8080,
+      securePort: 8443,
+      sslCertificateRef: 'rgw-cert',
+      caBundleRef: 'peer-ca',
+      resources: { requests: {}, limits: {} },
+      placement: { tolerations: [{ key: 'storage', operator: 'Exists', effect: 'NoSchedule' }] },
+    };
+    const store = findByKind(manifest('site-a', { zones: [{ ...siteA, gateway }, siteB] }), 'CephObjectStore');
+    expect(field(store, 'spec.gateway')).toEqual(gateway);
+  });
+
+  it('defaults the gateway to one instance on port 80', () => {
+    expect(field(findByKind(manifest('site-b'), 'CephObjectStore'), 'spec.gateway')).toEqual({ instances: 1, port: 80 });
+  });
+
+  it('sets multisite sync tuning through rgwConfig, overridable per zone', () => {
+    const zones = [{ ...siteA, gateway: { rgwConfig: { rgw_sync_lease_period: '60', rgw_enable_ops_log: 'true' } } }, siteB];
+    const syncTuning = { dataSyncSpawnWindow: 40, metaSyncSpawnWindow: 10, syncLeasePeriodSeconds: 30 };
+    const charts = synth({ zones, syncTuning });
+    expect(field(findByKind(charts['site-a'] ?? [], 'CephObjectStore'), 'spec.gateway.rgwConfig')).toEqual({
+      rgw_data_sync_spawn_window: '40',
+      rgw_meta_sync_spawn_window: '10',
+      rgw_sync_lease_period: '60',
+      rgw_enable_ops_log: 'true',
+    });
+    expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectStore'), 'spec.gateway.rgwConfig')).toEqual({
+      rgw_data_sync_spawn_window: '40',
+      rgw_meta_sync_spawn_window: '10',
+      rgw_sync_lease_period: '30',
+    });
+  });
+
+  it('routes the ingress to the Rook gateway service with TLS and the NGINX transfer annotations', () => {
+    const ingress = findByKind(manifest('site-a'), 'Ingress', 'multisite-store');
+    expect(ingress.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/proxy-body-size': '0',
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': '600',
+    });
+    expect(ingress.spec).toEqual({
+      tls: [{ hosts: ['s3.site-a.example.com'], secretName: 'rgw-tls' }],
+      rules: [
+        {
+          host: 's3.site-a.example.com',
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'rook-ceph-rgw-multisite-store', port: { number: 80 } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('sets the ingress class, extra annotations and the gateway port on the ingress', () => {
+    const ingress = { ...ingressA, className: 'nginx', annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '1200' } };
+    const zones = [{ ...siteA, ingress, gateway: { port: 8080 } }, siteB];
+    const rendered = findByKind(manifest('site-a', { zones }), 'Ingress');
+    expect(field(rendered, 'spec.ingressClassName')).toBe('nginx');
+    expect(rendered.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1200');
+    expect(field(rendered, 'spec.rules.0.http.paths.0.backend.service.port')).toEqual({ number: 8080 });
+  });
+
+  it('annotates Argo CD sync waves in apply order, unless turned off', () => {
+    const waves = (objects: KubeObject[]) =>
+      objects.map((object) => object.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    expect(waves(manifest('site-b'))).toEqual(['0', '1', '2', '3', '3']);
+    expect(waves(manifest('site-b', { syncWaves: false }))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('uses the given namespace and exposes the realm keys Secret name and master zone', () => {
+    const app = Testing.app();
+    const multisite = new CephMultisite(app, 'Multisite', { ...base, namespace: 'storage' });
+    expect(multisite.realmKeysSecretName).toBe('rciis-keys');
+    expect(multisite.masterZoneName).toBe('site-a');
+    const objects = synthAndValidate(multisite.chart('site-b'));
+    expect(objects.every((object) => object.metadata.namespace === 'storage')).toBe(true);
+    expect(findAllByKind(objects, 'Secret')).toEqual([]);
+    expect(() => multisite.chart('site-z')).toThrow('no zone named "site-z"');
+  });
+
+  it('warns about an http endpoint but accepts it', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const zones = [{ name: 'site-a', endpoints: ['http://10.0.0.1:80'] }, { name: 'site-b' }];
+    expect(field(findByKind(manifest('site-b', { zones }), 'CephObjectRealm'), 'spec.pull')).toEqual({ endpoint: 'http://10.0.0.1:80' });
+    expect(warn).toHaveBeenCalledWith(
+      `'zones[0].endpoints[0]' should use https: realm keys and data cross it in the clear, got "http://10.0.0.1:80"`,
+      { code: 'BUCKETBRIDGE_INSECURE_ENDPOINT' },
+    );
+  });
+
+  describe('fails when', () => {
+    it('two zones are marked master', () => {
+      expect(problems({ zones: [{ ...siteA, master: true }, { ...siteB, master: true }] })).toEqual([
+        `'zones' must mark at most one zone as master, got ["site-a","site-b"]`,
+      ]);
+    });
+
+    it('zone names repeat', () => {
+      expect(problems({ zones: [siteA, siteB, { ...siteB, ingress: undefined }] })).toEqual([
+        `'zones[2].name' must be unique, got "site-b"`,
+      ]);
+    });
+
+    it('fewer than two zones are given', () => {
+      expect(problems({ zones: [siteA] })).toEqual([`'zones' must list at least 2 zones, got ["site-a"]`]);
+    });
+
+    it('a secondary has no pull endpoint and the master has no endpoint to pull from', () => {
+      expect(problems({ zones: [{ name: 'site-a' }, { name: 'site-b' }, { name: 'site-c', pullEndpoint: 'https://a.example.com' }] })).toEqual([
+        `'zones[1].pullEndpoint' must be set because the master zone "site-a" has no endpoints or ingress, got undefined`,
+      ]);
+    });
+
+    it('the master zone sets a pull endpoint', () => {
+      expect(problems({ zones: [{ ...siteA, pullEndpoint: 'https://b.example.com' }, siteB] })).toEqual([
+        `'zones[0].pullEndpoint' must not be set on the master zone, got "https://b.example.com"`,
+      ]);
+    });
+
+    it('an endpoint is not an http(s) URL', () => {
+      expect(problems({ zones: [{ name: 'site-a', endpoints: ['s3.site-a.example.com'] }, { ...siteB, pullEndpoint: 'ftp://a' }] })).toEqual([
+        `'zones[0].endpoints[0]' must be an http:// or https:// URL, got "s3.site-a.example.com"`,
+        `'zones[1].pullEndpoint' must be an http:// or https:// URL, got "ftp://a"`,
+      ]);
+    });
+
+    it('a pool size is 0, 1 without requireSafeReplicaSize false, or erasure coded chunks are too few', () => {
+      const zones = [
+        { ...siteA, metadataPool: { replicated: { size: 0 } }, dataPool: { replicated: { size: 1 } } },
+        { ...siteB, dataPool: { erasureCoded: { dataChunks: 1, codingChunks: 0 } } },
+      ];
+      expect(problems({ zones })).toEqual([
+        `'zones[0].metadataPool.replicated.size' must be an integer of at least 1, got 0`,
+        `'zones[0].dataPool.replicated.size' must be at least 2 unless requireSafeReplicaSize is false, got 1`,
+        `'zones[1].dataPool.erasureCoded.dataChunks' must be an integer of at least 2, got 1`,
+        `'zones[1].dataPool.erasureCoded.codingChunks' must be an integer of at least 1, got 0`,
+      ]);
+    });
+
+    it('a pool sets both or neither kind, or the metadata pool is erasure coded', () => {
+      const erasureCoded = { dataChunks: 2, codingChunks: 1 };
+      const zones = [
+        { ...siteA, dataPool: { replicated: { size: 3 }, erasureCoded }, metadataPool: { erasureCoded } },
+        { ...siteB, dataPool: { failureDomain: 'host' } },
+      ];
+      expect(problems({ zones })).toEqual([
+        `'zones[0].dataPool' must set exactly one of replicated and erasureCoded, got {"replicated":{"size":3},"erasureCoded":{"dataChunks":2,"codingChunks":1}}`,
+        `'zones[0].metadataPool.erasureCoded' must not be set: RGW metadata pools must be replicated, got {"dataChunks":2,"codingChunks":1}`,
+        `'zones[1].dataPool' must set exactly one of replicated and erasureCoded, got {"failureDomain":"host"}`,
+      ]);
+    });
+
+    it('the gateway has no instances, a bad port, or a securePort without certificate', () => {
+      const zones = [{ ...siteA, gateway: { instances: 0, port: 70000, securePort: 443 } }, siteB];
+      expect(problems({ zones })).toEqual([
+        `'zones[0].gateway.instances' must be an integer of at least 1, got 0`,
+        `'zones[0].gateway.port' must be a port number (1-65535), got 70000`,
+        `'zones[0].gateway.sslCertificateRef' must be set when securePort is set, got undefined`,
+      ]);
+    });
+
+    it('names are not DNS labels, the ingress host is not a DNS name, or sync tuning is not positive', () => {
+      const zones = [{ ...siteA, name: 'Site_A', ingress: { host: 'https://s3.example.com', tlsSecretName: 'Bad Secret' } }, siteB];
+      expect(problems({ realmName: 'RCIIS', namespace: 'rook ceph', zones, syncTuning: { syncLeasePeriodSeconds: 0 } })).toEqual([
+        `'realmName' must be a DNS-1123 label, got "RCIIS"`,
+        `'namespace' must be a DNS-1123 label, got "rook ceph"`,
+        `'zones[0].name' must be a DNS-1123 label, got "Site_A"`,
+        `'zones[0].ingress.host' must be a DNS name, got "https://s3.example.com"`,
+        `'zones[0].ingress.tlsSecretName' must be a Secret name, got "Bad Secret"`,
+        `'syncTuning.syncLeasePeriodSeconds' must be a positive integer, got 0`,
+      ]);
+    });
+  });
+});
