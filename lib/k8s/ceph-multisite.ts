@@ -367,12 +367,14 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
     const dataPool = zone.dataPool ?? DEFAULT_POOL;
     checkPool(problems, `${at}.metadataPool`, metadataPool);
     checkPool(problems, `${at}.dataPool`, dataPool);
-    problems.check(!metadataPool.erasureCoded, `${at}.metadataPool.erasureCoded`, 'must not be set: RGW metadata pools must be replicated', metadataPool.erasureCoded);
+    const ecRule = 'must not be set: RGW metadata pools must be replicated';
+    problems.check(!metadataPool.erasureCoded, `${at}.metadataPool.erasureCoded`, ecRule, metadataPool.erasureCoded);
     const gateway = { ...zone.gateway, instances: zone.gateway?.instances ?? 1, port: zone.gateway?.port ?? 80 };
     checkGateway(problems, `${at}.gateway`, gateway);
     if (zone.ingress) {
-      problems.check(DNS_NAME.test(zone.ingress.host), `${at}.ingress.host`, 'must be a DNS name', zone.ingress.host);
-      problems.check(DNS_NAME.test(zone.ingress.tlsSecretName), `${at}.ingress.tlsSecretName`, 'must be a Secret name', zone.ingress.tlsSecretName);
+      const { host, tlsSecretName } = zone.ingress;
+      problems.check(DNS_NAME.test(host), `${at}.ingress.host`, 'must be a DNS name', host);
+      problems.check(DNS_NAME.test(tlsSecretName), `${at}.ingress.tlsSecretName`, 'must be a Secret name', tlsSecretName);
     }
     return {
       name: zone.name,
@@ -396,7 +398,7 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
   });
 
   for (const [key, value] of Object.entries(props.syncTuning ?? {})) {
-    problems.check(Number.isInteger(value) && value >= 1, `syncTuning.${key}`, 'must be a positive integer', value);
+    problems.checkInteger(`syncTuning.${key}`, value, 1);
   }
   problems.throwIfAny();
   return resolved.map((zone) => (zone.master || zone.pullEndpoint ? zone : { ...zone, pullEndpoint: masterEndpoint }));
@@ -405,36 +407,34 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
 function checkEndpoint(problems: Problems, prop: string, endpoint: string): void {
   if (!problems.check(HTTP_URL.test(endpoint), prop, 'must be an http:// or https:// URL', endpoint)) return;
   if (endpoint.startsWith('http://')) {
-    const warning = formatProblem({ prop, rule: 'should use https: realm keys and data cross it in the clear', value: endpoint });
-    process.emitWarning(warning, { code: 'BUCKETBRIDGE_INSECURE_ENDPOINT' });
+    const rule = 'should use https: realm keys and data cross it in the clear';
+    process.emitWarning(formatProblem({ prop, rule, value: endpoint }), { code: 'BUCKETBRIDGE_INSECURE_ENDPOINT' });
   }
 }
 
 function checkPool(problems: Problems, prop: string, pool: CephPoolProps): void {
   const { replicated, erasureCoded } = pool;
-  if (!problems.check((replicated === undefined) !== (erasureCoded === undefined), prop, 'must set exactly one of replicated and erasureCoded', pool)) return;
-  if (replicated) {
-    const size = replicated.size;
-    if (problems.check(Number.isInteger(size) && size >= 1, `${prop}.replicated.size`, 'must be an integer of at least 1', size)) {
-      problems.check(size > 1 || replicated.requireSafeReplicaSize === false, `${prop}.replicated.size`, 'must be at least 2 unless requireSafeReplicaSize is false', size);
-    }
+  const oneKind = (replicated === undefined) !== (erasureCoded === undefined);
+  if (!problems.check(oneKind, prop, 'must set exactly one of replicated and erasureCoded', pool)) return;
+  if (replicated && problems.checkInteger(`${prop}.replicated.size`, replicated.size, 1)) {
+    const safe = replicated.size > 1 || replicated.requireSafeReplicaSize === false;
+    const rule = 'must be at least 2 unless requireSafeReplicaSize is false';
+    problems.check(safe, `${prop}.replicated.size`, rule, replicated.size);
   }
   if (erasureCoded) {
-    const { dataChunks, codingChunks } = erasureCoded;
-    problems.check(Number.isInteger(dataChunks) && dataChunks >= 2, `${prop}.erasureCoded.dataChunks`, 'must be an integer of at least 2', dataChunks);
-    problems.check(Number.isInteger(codingChunks) && codingChunks >= 1, `${prop}.erasureCoded.codingChunks`, 'must be an integer of at least 1', codingChunks);
+    problems.checkInteger(`${prop}.erasureCoded.dataChunks`, erasureCoded.dataChunks, 2);
+    problems.checkInteger(`${prop}.erasureCoded.codingChunks`, erasureCoded.codingChunks, 1);
   }
 }
 
 function checkGateway(problems: Problems, prop: string, gateway: ResolvedZone['gateway']): void {
-  problems.check(Number.isInteger(gateway.instances) && gateway.instances >= 1, `${prop}.instances`, 'must be an integer of at least 1', gateway.instances);
-  for (const key of ['port', 'securePort'] as const) {
-    const port = gateway[key];
-    if (port === undefined) continue;
-    problems.check(Number.isInteger(port) && port >= 1 && port <= 65535, `${prop}.${key}`, 'must be a port number (1-65535)', port);
-  }
+  problems.checkInteger(`${prop}.instances`, gateway.instances, 1);
+  problems.checkInteger(`${prop}.port`, gateway.port, 1, 65535);
   if (gateway.securePort !== undefined) {
-    problems.check(gateway.sslCertificateRef !== undefined, `${prop}.sslCertificateRef`, 'must be set when securePort is set', gateway.sslCertificateRef);
+    problems.checkInteger(`${prop}.securePort`, gateway.securePort, 1, 65535);
+    const { sslCertificateRef } = gateway;
+    const rule = 'must be set when securePort is set';
+    problems.check(sslCertificateRef !== undefined, `${prop}.sslCertificateRef`, rule, sslCertificateRef);
   }
 }
 

@@ -69,6 +69,13 @@ export class Problems {
     return ok;
   }
 
+  /** Records a problem unless `value` is an integer of at least `min` (and at most `max`, when given). */
+  checkInteger(prop: string, value: number, min: number, max?: number): boolean {
+    const ok = Number.isInteger(value) && value >= min && (max === undefined || value <= max);
+    const rule = max === undefined ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`;
+    return this.check(ok, prop, rule, value);
+  }
+
   get count(): number {
     return this.found.length;
   }

@@ -287,7 +287,7 @@ describe('CephMultisite', () => {
       const zones = [{ ...siteA, gateway: { instances: 0, port: 70000, securePort: 443 } }, siteB];
       expect(problems({ zones })).toEqual([
         `'zones[0].gateway.instances' must be an integer of at least 1, got 0`,
-        `'zones[0].gateway.port' must be a port number (1-65535), got 70000`,
+        `'zones[0].gateway.port' must be an integer from 1 to 65535, got 70000`,
         `'zones[0].gateway.sslCertificateRef' must be set when securePort is set, got undefined`,
       ]);
     });
@@ -300,7 +300,7 @@ describe('CephMultisite', () => {
         `'zones[0].name' must be a DNS-1123 label, got "Site_A"`,
         `'zones[0].ingress.host' must be a DNS name, got "https://s3.example.com"`,
         `'zones[0].ingress.tlsSecretName' must be a Secret name, got "Bad Secret"`,
-        `'syncTuning.syncLeasePeriodSeconds' must be a positive integer, got 0`,
+        `'syncTuning.syncLeasePeriodSeconds' must be an integer of at least 1, got 0`,
       ]);
     });
   });

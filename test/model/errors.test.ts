@@ -27,6 +27,19 @@ describe('Problems', () => {
   });
 });
 
+describe('Problems.checkInteger', () => {
+  it('accepts integers in range and names the range otherwise', () => {
+    const problems = new Problems('App/Chart/Thing');
+    expect(problems.checkInteger('size', 3, 1)).toBe(true);
+    expect(problems.checkInteger('port', 443, 1, 65535)).toBe(true);
+    expect(problems.checkInteger('size', 1.5, 1)).toBe(false);
+    expect(problems.checkInteger('port', 0, 1, 65535)).toBe(false);
+    expect(() => problems.throwIfAny()).toThrow(
+      "'size' must be an integer of at least 1, got 1.5\n  - 'port' must be an integer from 1 to 65535, got 0",
+    );
+  });
+});
+
 describe('formatValue', () => {
   it('shortens long values to one line', () => {
     const text = formatValue('x'.repeat(500));
