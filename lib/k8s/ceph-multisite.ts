@@ -105,8 +105,9 @@ export interface CephMultisiteIngressProps {
   /** Name of the `kubernetes.io/tls` Secret for `host`. */
   readonly tlsSecretName: string;
   /**
-   * IngressClass to use.
+   * IngressClass to use (`spec.ingressClassName`).
    * @default - the cluster's default IngressClass
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-class
    */
   readonly className?: string;
   /**
@@ -114,6 +115,7 @@ export interface CephMultisiteIngressProps {
    * transfers: `nginx.ingress.kubernetes.io/proxy-body-size: "0"`,
    * `nginx.ingress.kubernetes.io/proxy-read-timeout: "600"`.
    * @default - only the defaults
+   * @see https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
    */
   readonly annotations?: Readonly<Record<string, string>>;
 }
@@ -142,16 +144,19 @@ export interface CephMultisiteZoneProps {
   /**
    * Pool for the zone's metadata, index and log; must be replicated.
    * @default - replicated, size 3, failure domain host
+   * @see https://rook.io/docs/rook/latest/CRDs/Object-Storage/ceph-object-zone-crd/#pools
    */
   readonly metadataPool?: CephPoolProps;
   /**
    * Pool for object data.
    * @default - replicated, size 3, failure domain host
+   * @see https://rook.io/docs/rook/latest/CRDs/Object-Storage/ceph-object-zone-crd/#pools
    */
   readonly dataPool?: CephPoolProps;
   /**
    * Keep the zone's pools (and so its objects) when the CephObjectZone is deleted.
    * @default true
+   * @see https://rook.io/docs/rook/latest/CRDs/Object-Storage/ceph-object-zone-crd/#spec
    */
   readonly preservePoolsOnDelete?: boolean;
   /**
@@ -201,6 +206,7 @@ export interface CephMultisiteProps {
   /**
    * Namespace of the Rook cluster on every cluster.
    * @default 'rook-ceph'
+   * @see https://rook.io/docs/rook/latest/CRDs/Object-Storage/ceph-object-realm-crd/#metadata
    */
   readonly namespace?: string;
   /**
@@ -212,6 +218,7 @@ export interface CephMultisiteProps {
    * Annotate objects with `argocd.argoproj.io/sync-wave` so Argo CD applies
    * Realm, ZoneGroup, Zone, then ObjectStore and Ingress.
    * @default true
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/
    */
   readonly syncWaves?: boolean;
 }

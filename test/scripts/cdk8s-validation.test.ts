@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+
+interface Violation {
+  readonly ruleName: string;
+  readonly recommendation: string;
+  readonly violatingResources: ReadonlyArray<{ resourceName: string; locations: string[]; manifestPath: string }>;
+}
+
+interface Plugin {
+  validate(context: unknown): Promise<void>;
+}
+
+const { ManifestSchemaValidation } = createRequire(__filename)('../../scripts/cdk8s-validation.js') as {
+  ManifestSchemaValidation: new () => Plugin;
+};
+
+const work = mkdtempSync(join(tmpdir(), 'bucketbridge-plugin-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function run(objects: object[]): Promise<{ status?: string; violations: Violation[]; manifest: string }> {
+  const manifest = join(work, `${objects.length}.k8s.yaml`);
+  writeFileSync(manifest, objects.map((object) => yaml.dump(object)).join('---\n'));
+  const result: { status?: string; violations: Violation[]; manifest: string } = { violations: [], manifest };
+  await new ManifestSchemaValidation().validate({
+    manifests: [manifest],
+    parseManifest: (path: string) => yaml.loadAll(readFileSync(path, 'utf8')),
+    report: {
+      addViolation: (violation: Violation) => result.violations.push(violation),
+      submit: (status: string) => {
+        result.status = status;
+      },
+    },
+  });
+  return result;
+}
+
+const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rgw-tls' }, type: 'kubernetes.io/tls' };
+const store = {
+  apiVersion: 'ceph.rook.io/v1',
+  kind: 'CephObjectStore',
+  metadata: { name: 'multisite-store' },
+  spec: { gateway: { port: 'http' } },
+};
+
+describe('cdk8s validation plugin', () => {
+  it('passes manifests whose objects match their schemas', async () => {
+    expect(await run([secret])).toMatchObject({ status: 'success', violations: [] });
+  });
+
+  it('fails the synth and names the object, path and rule of each violation', async () => {
+    const result = await run([secret, store, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]);
+    expect(result.status).toBe('failure');
+    expect(result.violations.map((violation) => violation.violatingResources)).toEqual([
+      [{ resourceName: 'multisite-store', locations: ['/spec/gateway/port'], manifestPath: result.manifest }],
+      [{ resourceName: 'w', locations: ['/'], manifestPath: result.manifest }],
+    ]);
+    expect(result.violations[0]?.recommendation).toBe(
+      'ceph.rook.io/v1 CephObjectStore multisite-store: /spec/gateway/port must be integer',
+    );
+  });
+});
