@@ -357,18 +357,24 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
   const marked = zones.filter((zone) => zone.master === true);
   problems.check(marked.length <= 1, 'zones', 'must mark at most one zone as master', marked.map((z) => z.name));
   const masterIndex = marked.length === 1 ? zones.findIndex((zone) => zone.master === true) : 0;
+  const masterZone = zones[masterIndex];
+  const masterEndpoint = masterZone && endpointsOf(masterZone)[0];
 
   const resolved = zones.map((zone, index): ResolvedZone => {
     const at = `zones[${index}]`;
     problems.check(DNS_LABEL.test(zone.name), `${at}.name`, 'must be a DNS-1123 label', zone.name);
     problems.check(names.indexOf(zone.name) === index, `${at}.name`, 'must be unique', zone.name);
-    const endpoints = zone.endpoints ?? (zone.ingress ? [`https://${zone.ingress.host}`] : []);
+    const endpoints = endpointsOf(zone);
     endpoints.forEach((endpoint, i) => checkEndpoint(problems, `${at}.endpoints[${i}]`, endpoint));
     const master = index === masterIndex;
-    if (zone.pullEndpoint !== undefined) {
-      if (problems.check(!master, `${at}.pullEndpoint`, 'must not be set on the master zone', zone.pullEndpoint)) {
-        checkEndpoint(problems, `${at}.pullEndpoint`, zone.pullEndpoint);
-      }
+    const { pullEndpoint } = zone;
+    if (master) {
+      problems.check(pullEndpoint === undefined, `${at}.pullEndpoint`, 'must not be set on the master zone', pullEndpoint);
+    } else if (pullEndpoint !== undefined) {
+      checkEndpoint(problems, `${at}.pullEndpoint`, pullEndpoint);
+    } else {
+      const rule = `must be set because the master zone ${JSON.stringify(masterZone?.name)} has no endpoints or ingress`;
+      problems.check(masterEndpoint !== undefined, `${at}.pullEndpoint`, rule, pullEndpoint);
     }
     const metadataPool = zone.metadataPool ?? DEFAULT_POOL;
     const dataPool = zone.dataPool ?? DEFAULT_POOL;
@@ -381,13 +387,14 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
     if (zone.ingress) {
       const { host, tlsSecretName } = zone.ingress;
       problems.check(DNS_NAME.test(host), `${at}.ingress.host`, 'must be a DNS name', host);
-      problems.check(DNS_NAME.test(tlsSecretName), `${at}.ingress.tlsSecretName`, 'must be a Secret name', tlsSecretName);
+      const secretProp = `${at}.ingress.tlsSecretName`;
+      problems.check(DNS_NAME.test(tlsSecretName), secretProp, 'must be a Secret name', tlsSecretName);
     }
     return {
       name: zone.name,
       master,
       endpoints,
-      pullEndpoint: zone.pullEndpoint,
+      pullEndpoint: master ? undefined : (pullEndpoint ?? masterEndpoint),
       metadataPool,
       dataPool,
       preservePoolsOnDelete: zone.preservePoolsOnDelete ?? true,
@@ -396,25 +403,22 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
     };
   });
 
-  const master = resolved[masterIndex];
-  const masterEndpoint = master?.endpoints[0];
-  resolved.forEach((zone, index) => {
-    if (zone.master || zone.pullEndpoint !== undefined) return;
-    const rule = `must be set because the master zone ${JSON.stringify(master?.name)} has no endpoints or ingress`;
-    problems.check(masterEndpoint !== undefined, `zones[${index}].pullEndpoint`, rule, undefined);
-  });
-
   for (const [key, value] of Object.entries(props.syncTuning ?? {})) {
-    problems.checkInteger(`syncTuning.${key}`, value, 1);
+    if (value !== undefined) problems.checkInteger(`syncTuning.${key}`, value, 1);
   }
   problems.throwIfAny();
-  return resolved.map((zone) => (zone.master || zone.pullEndpoint ? zone : { ...zone, pullEndpoint: masterEndpoint }));
+  return resolved;
+}
+
+/** A zone's `customEndpoints`: as given, else its Ingress host over https. */
+function endpointsOf(zone: CephMultisiteZoneProps): readonly string[] {
+  return zone.endpoints ?? (zone.ingress ? [`https://${zone.ingress.host}`] : []);
 }
 
 function checkEndpoint(problems: Problems, prop: string, endpoint: string): void {
   if (!problems.check(HTTP_URL.test(endpoint), prop, 'must be an http:// or https:// URL', endpoint)) return;
   if (endpoint.startsWith('http://')) {
-    const rule = 'should use https: realm keys and data cross it in the clear';
+    const rule = 'should use https: sync requests and object data cross it in the clear';
     process.emitWarning(formatProblem({ prop, rule, value: endpoint }), { code: 'BUCKETBRIDGE_INSECURE_ENDPOINT' });
   }
 }

@@ -216,7 +216,7 @@ describe('CephMultisite', () => {
     const zones = [{ name: 'site-a', endpoints: ['http://10.0.0.1:80'] }, { name: 'site-b' }];
     expect(field(findByKind(manifest('site-b', { zones }), 'CephObjectRealm'), 'spec.pull')).toEqual({ endpoint: 'http://10.0.0.1:80' });
     expect(warn).toHaveBeenCalledWith(
-      `'zones[0].endpoints[0]' should use https: realm keys and data cross it in the clear, got "http://10.0.0.1:80"`,
+      `'zones[0].endpoints[0]' should use https: sync requests and object data cross it in the clear, got "http://10.0.0.1:80"`,
       { code: 'BUCKETBRIDGE_INSECURE_ENDPOINT' },
     );
   });
