@@ -19,6 +19,8 @@ export function rciisMultisite(scope: Construct): CephMultisite {
     zoneGroupName: 'rciis-sites',
     objectStoreName: 'multisite-store',
     zones: [{ ...zone('site-a'), master: true }, zone('site-b')],
+    // A 30 s sync lease (Ceph default 120 s) lets a restarted gateway resume replication within
+    // seconds instead of waiting out its previous process's leases.
     syncTuning: { syncLeasePeriodSeconds: 30 },
   });
 }
