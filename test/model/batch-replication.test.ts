@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { batchReplicationRolePolicy, createJobRequest } from '../../lib/model/batch-replication';
+
+describe('createJobRequest', () => {
+  it('replicates eligible objects with the chosen statuses and reports every task', () => {
+    const request = createJobRequest(
+      {
+        accountId: '111111111111',
+        region: 'af-south-1',
+        partition: 'aws',
+        sourceBucketName: 'media-af',
+        roleArn: 'arn:aws:iam::111111111111:role/batch',
+        replicationStatuses: ['NONE', 'FAILED'],
+        reportBucketName: 'media-reports',
+        reportPrefix: 'backfill/',
+        priority: 10,
+        description: 'backfill',
+        trigger: 'initial',
+      },
+      'token-1',
+    );
+    expect(request).toEqual({
+      AccountId: '111111111111',
+      ConfirmationRequired: false,
+      Operation: { S3ReplicateObject: {} },
+      Priority: 10,
+      RoleArn: 'arn:aws:iam::111111111111:role/batch',
+      ClientRequestToken: 'token-1',
+      Description: 'backfill',
+      Report: {
+        Enabled: true,
+        Bucket: 'arn:aws:s3:::media-reports',
+        Prefix: 'backfill/',
+        Format: 'Report_CSV_20180820',
+        ReportScope: 'AllTasks',
+      },
+      ManifestGenerator: {
+        S3JobManifestGenerator: {
+          ExpectedBucketOwner: '111111111111',
+          SourceBucket: 'arn:aws:s3:::media-af',
+          EnableManifestOutput: false,
+          Filter: { EligibleForReplication: true, ObjectReplicationStatuses: ['NONE', 'FAILED'] },
+        },
+      },
+    });
+  });
+});
+
+describe('batchReplicationRolePolicy', () => {
+  it('scopes replication to the source and report writes to the report prefix', () => {
+    expect(batchReplicationRolePolicy('aws', 'media-af', 'media-reports', 'backfill/').Statement).toEqual([
+      {
+        Sid: 'InitiateReplicationOfSourceObjects',
+        Effect: 'Allow',
+        Action: ['s3:InitiateReplication'],
+        Resource: ['arn:aws:s3:::media-af/*'],
+      },
+      {
+        Sid: 'GenerateManifestFromReplicationConfiguration',
+        Effect: 'Allow',
+        Action: ['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'],
+        Resource: ['arn:aws:s3:::media-af'],
+      },
+      {
+        Sid: 'WriteCompletionReport',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: ['arn:aws:s3:::media-reports/backfill/*'],
+      },
+    ]);
+  });
+});
