@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { bucketArn, type PolicyDocument } from './crr';
 
 /**
@@ -29,6 +30,18 @@ export interface BatchReplicationJobInputs {
   readonly description: string;
   /** Opaque value the user changes to run a new job; part of the idempotency token. */
   readonly trigger: string;
+  /** Idempotency token, {@link clientRequestToken} of the other inputs. */
+  readonly clientRequestToken: string;
+}
+
+/**
+ * `CreateJob` idempotency token derived from the job's inputs: a retried create after a lost
+ * response returns the same job instead of starting a second one, while any change of inputs
+ * (including `trigger`) yields a new token and so a new job.
+ */
+export function clientRequestToken(inputs: Omit<BatchReplicationJobInputs, 'clientRequestToken'>): string {
+  const ordered = Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(ordered)).digest('hex').slice(0, 64);
 }
 
 /**
@@ -39,14 +52,14 @@ export interface BatchReplicationJobInputs {
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobManifestGeneratorFilter.html
  */
-export function createJobRequest(inputs: BatchReplicationJobInputs, clientRequestToken: string) {
+export function createJobRequest(inputs: BatchReplicationJobInputs) {
   return {
     AccountId: inputs.accountId,
     ConfirmationRequired: false,
     Operation: { S3ReplicateObject: {} },
     Priority: inputs.priority,
     RoleArn: inputs.roleArn,
-    ClientRequestToken: clientRequestToken,
+    ClientRequestToken: inputs.clientRequestToken,
     Description: inputs.description,
     Report: {
       Enabled: true,

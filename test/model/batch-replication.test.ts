@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchReplicationRolePolicy, createJobRequest } from '../../lib/model/batch-replication';
+import { batchReplicationRolePolicy, clientRequestToken, createJobRequest } from '../../lib/model/batch-replication';
 
 describe('createJobRequest', () => {
   it('replicates eligible objects with the chosen statuses and reports every task', () => {
@@ -16,8 +16,8 @@ describe('createJobRequest', () => {
         priority: 10,
         description: 'backfill',
         trigger: 'initial',
+        clientRequestToken: 'token-1',
       },
-      'token-1',
     );
     expect(request).toEqual({
       AccountId: '111111111111',
@@ -68,5 +68,36 @@ describe('batchReplicationRolePolicy', () => {
         Resource: ['arn:aws:s3:::media-reports/backfill/*'],
       },
     ]);
+  });
+});
+
+describe('clientRequestToken', () => {
+  const spec = {
+    accountId: '111111111111',
+    region: 'af-south-1',
+    partition: 'aws',
+    sourceBucketName: 'media-af',
+    roleArn: 'arn:aws:iam::111111111111:role/batch',
+    replicationStatuses: ['NONE', 'FAILED'] as const,
+    reportBucketName: 'media-reports',
+    reportPrefix: 'backfill/',
+    priority: 10,
+    description: 'backfill',
+    trigger: 'initial',
+  };
+
+  it('is stable for the same inputs in any key order and fits the 64-character limit', () => {
+    const reordered = Object.fromEntries(Object.entries(spec).reverse()) as typeof spec;
+    expect(clientRequestToken({ ...spec, replicationStatuses: ['NONE', 'FAILED'] })).toBe(
+      clientRequestToken({ ...reordered, replicationStatuses: ['NONE', 'FAILED'] }),
+    );
+    expect(clientRequestToken({ ...spec, replicationStatuses: ['NONE', 'FAILED'] })).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('changes when the trigger changes, so a new job runs', () => {
+    const statuses: ('NONE' | 'FAILED')[] = ['NONE', 'FAILED'];
+    expect(clientRequestToken({ ...spec, replicationStatuses: statuses })).not.toBe(
+      clientRequestToken({ ...spec, replicationStatuses: statuses, trigger: 'again' }),
+    );
   });
 });
