@@ -23,6 +23,7 @@ const KNOWN_TYPES = new Set([
   'aws:iam/role:Role',
   'aws:iam/rolePolicy:RolePolicy',
   'aws:cloudwatch/metricAlarm:MetricAlarm',
+  'aws:sns/topic:Topic',
   'kubernetes:batch/v1:Job',
   'pulumi-nodejs:dynamic/bucketbridge:BatchReplicationJob',
 ]);
@@ -74,6 +75,9 @@ export async function installMocks(): Promise<MockState> {
             return { id: String(inputs.bucket), state: outputs };
           case 'aws:iam/role:Role':
             outputs.arn = `arn:aws:iam::${account}:role/${args.name}`;
+            break;
+          case 'aws:sns/topic:Topic':
+            outputs.arn = `arn:aws:sns:${String(providers.get(providerName(args.provider) ?? '')?.region)}:${account}:${args.name}`;
             break;
           case 'aws:cloudwatch/metricAlarm:MetricAlarm':
             outputs.arn = `arn:aws:cloudwatch:region:${account}:alarm:${args.name}`;
