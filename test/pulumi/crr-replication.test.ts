@@ -183,6 +183,17 @@ describe('CrrReplication, af-south-1 -> eu-west-1 in one account', () => {
     });
   });
 
+  it('puts the replication configuration only after versioning on both sides and the role policy', () => {
+    expect(findByKind(state, T.replication, 'media-replication').dependsOn).toEqual(
+      expect.arrayContaining([
+        'media-source-versioning',
+        'media-destination-media-eu-versioning',
+        'media-replication-policy',
+        'media-replication-role',
+      ]),
+    );
+  });
+
   it('alarms on failed operations and latency per rule in the source region', () => {
     const failed = findByKind(state, T.alarm, 'media-alarm-failed-everything');
     expect(failed.provider).toBe('af');
@@ -280,6 +291,15 @@ describe('CrrReplication across accounts', () => {
     });
   });
 
+  it('orders the bucket policy after the public access block and the configuration after the policy', () => {
+    expect(findByKind(state, T.bucketPolicy, 'archive-destination-archive-eu-policy').dependsOn).toContain(
+      'archive-destination-archive-eu-public-access-block',
+    );
+    expect(findByKind(state, T.replication, 'archive-replication').dependsOn).toContain(
+      'archive-destination-archive-eu-policy',
+    );
+  });
+
   it('grants the role owner override on the destination objects only', () => {
     const doc = json(findByKind(state, T.rolePolicy, 'archive-replication-policy').inputs.policy) as {
       Statement: { Sid: string; Action: string[]; Resource: string[] }[];
@@ -289,6 +309,50 @@ describe('CrrReplication across accounts', () => {
       Effect: 'Allow',
       Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
       Resource: ['arn:aws:s3:::archive-eu/*'],
+    });
+  });
+});
+
+describe('CrrReplication two-way across accounts, destination adopted', () => {
+  let policies: Record<string, string>;
+
+  beforeAll(async () => {
+    const crr = new CrrReplication('mirror', {
+      source: { bucketName: 'mirror-af', provider: providers.af, accountId: SRC_ACCOUNT },
+      destinations: [{ bucketName: 'mirror-eu', provider: providers.euOther, accountId: DST_ACCOUNT, adopt: true }],
+      rules: [{ id: 'sync' }],
+      twoWay: true,
+    });
+    policies = await valueOf(crr.destinationPolicies);
+    await settle(state);
+  });
+
+  it('attaches a policy only to the bucket it created and hands back the one for the adopted bucket', () => {
+    expect(findAll(state, T.bucketPolicy).filter((r) => r.name.startsWith('mirror-')).map((r) => [r.name, r.provider])).toEqual([
+      ['mirror-reverse-destination-mirror-af-policy', 'af'],
+    ]);
+    expect(Object.keys(policies).sort()).toEqual(['mirror-af', 'mirror-eu']);
+    expect(JSON.parse(policies['mirror-eu'] ?? '{}').Statement[0].Principal).toEqual({
+      AWS: `arn:aws:iam::${SRC_ACCOUNT}:role/mirror-replication-role`,
+    });
+  });
+
+  it('replicates back into the source account with ownership handed to it, from a role in the destination account', () => {
+    expect(findByKind(state, T.role, 'mirror-reverse-replication-role').provider).toBe('eu-other');
+    const reverse = findByKind(state, T.replication, 'mirror-reverse-replication');
+    expect(reverse.provider).toBe('eu-other');
+    expect(reverse.inputs.rules).toEqual([
+      expect.objectContaining({
+        destination: {
+          bucket: 'arn:aws:s3:::mirror-af',
+          account: SRC_ACCOUNT,
+          accessControlTranslation: { owner: 'Destination' },
+          metrics: { status: 'Enabled' },
+        },
+      }),
+    ]);
+    expect(JSON.parse(String(findByKind(state, T.bucketPolicy, 'mirror-reverse-destination-mirror-af-policy').inputs.policy)).Statement[0].Principal).toEqual({
+      AWS: `arn:aws:iam::${DST_ACCOUNT}:role/mirror-reverse-replication-role`,
     });
   });
 });
@@ -313,6 +377,14 @@ describe('CrrReplication two-way', () => {
     const sync = { replicaModifications: { status: 'Enabled' } };
     expect(forward.inputs.rules).toEqual([expect.objectContaining({ sourceSelectionCriteria: sync, destination: { bucket: 'arn:aws:s3:::pair-eu', metrics: { status: 'Enabled' } } })]);
     expect(reverse.inputs.rules).toEqual([expect.objectContaining({ sourceSelectionCriteria: sync, destination: { bucket: 'arn:aws:s3:::pair-af', metrics: { status: 'Enabled' } } })]);
+  });
+
+  it('puts neither direction before versioning is enabled on both buckets', () => {
+    for (const config of ['pair-replication', 'pair-reverse-replication']) {
+      expect(findByKind(state, T.replication, config).dependsOn).toEqual(
+        expect.arrayContaining(['pair-source-versioning', 'pair-destination-pair-eu-versioning']),
+      );
+    }
   });
 
   it('gives the reverse direction its own role in the destination region and its own alarms', () => {
@@ -497,6 +569,7 @@ describe('CrrReplication backfill', () => {
       'arn:aws:s3:::fill-reports/batch-replication-reports/*',
     ]);
     const job = findByKind(state, T.batchJob, 'fill-backfill');
+    expect(job.dependsOn).toEqual(expect.arrayContaining(['fill-replication', 'fill-batch-replication-policy']));
     const { __provider: serialized, clientRequestToken: token, ...inputs } = job.inputs;
     expect(serialized).toEqual(expect.stringContaining('createJob'));
     expect(token).toMatch(/^[0-9a-f]{64}$/);

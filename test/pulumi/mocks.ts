@@ -7,6 +7,8 @@ export interface Recorded {
   readonly inputs: Record<string, unknown>;
   /** Name of the explicit provider, if any. */
   readonly provider: string | undefined;
+  /** Names of the resources it depends on (dependsOn and inputs), as the engine receives them. */
+  readonly dependsOn: string[];
 }
 
 /** Every resource type and invoke the Pulumi components may use; anything else fails the test. */
@@ -42,6 +44,35 @@ function providerName(ref: string | undefined): string | undefined {
   return parts[parts.length - 1];
 }
 
+function nameOfUrn(urn: string): string {
+  const parts = urn.split('::');
+  return parts[parts.length - 1] ?? urn;
+}
+
+/** The slice of a RegisterResourceRequest the recorder reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}
+
+/**
+ * Wraps the mock monitor so each registration's dependency URNs are known: Pulumi's mocks pass
+ * type, name, inputs and provider to `newResource`, but not the dependencies the engine gets.
+ */
+function recordDependencies(): Map<string, string[]> {
+  const dependencies = new Map<string, string[]>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    dependencies.set(`${req.getType()} ${req.getName()}`, req.getDependenciesList().map(nameOfUrn));
+    return register(req, callback);
+  };
+  return dependencies;
+}
+
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
   if (typeof value === 'string' && value.startsWith('[')) return JSON.parse(value) as string[];
@@ -57,6 +88,7 @@ function list(value: unknown): string[] {
 export async function installMocks(): Promise<MockState> {
   const state: MockState = { recorded: [], unknown: [] };
   const providers = new Map<string, Record<string, unknown>>();
+  let dependencies = new Map<string, string[]>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -65,7 +97,13 @@ export async function installMocks(): Promise<MockState> {
           return { id: args.name, state: args.inputs };
         }
         const inputs = args.inputs as Record<string, unknown>;
-        state.recorded.push({ type: args.type, name: args.name, inputs, provider: providerName(args.provider) });
+        state.recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          provider: providerName(args.provider),
+          dependsOn: dependencies.get(`${args.type} ${args.name}`) ?? [],
+        });
         if (args.type.startsWith('pulumi:providers:')) providers.set(args.name, inputs);
         const account = list(providers.get(providerName(args.provider) ?? '')?.allowedAccountIds)[0] ?? DEFAULT_ACCOUNT;
         const outputs: Record<string, unknown> = { ...inputs };
@@ -109,6 +147,7 @@ export async function installMocks(): Promise<MockState> {
     'test',
     false,
   );
+  dependencies = recordDependencies();
   return state;
 }
 
