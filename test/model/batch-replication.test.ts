@@ -19,30 +19,13 @@ describe('createJobRequest', () => {
         clientRequestToken: 'token-1',
       },
     );
-    expect(request).toEqual({
-      AccountId: '111111111111',
-      ConfirmationRequired: false,
-      Operation: { S3ReplicateObject: {} },
-      Priority: 10,
-      RoleArn: 'arn:aws:iam::111111111111:role/batch',
-      ClientRequestToken: 'token-1',
-      Description: 'backfill',
-      Report: {
-        Enabled: true,
-        Bucket: 'arn:aws:s3:::media-reports',
-        Prefix: 'backfill/',
-        Format: 'Report_CSV_20180820',
-        ReportScope: 'AllTasks',
-      },
-      ManifestGenerator: {
-        S3JobManifestGenerator: {
-          ExpectedBucketOwner: '111111111111',
-          SourceBucket: 'arn:aws:s3:::media-af',
-          EnableManifestOutput: false,
-          Filter: { EligibleForReplication: true, ObjectReplicationStatuses: ['NONE', 'FAILED'] },
-        },
-      },
+    expect(request.Operation).toEqual({ S3ReplicateObject: {} });
+    expect(request.ConfirmationRequired).toBe(false);
+    expect(request.ManifestGenerator.S3JobManifestGenerator.Filter).toEqual({
+      EligibleForReplication: true,
+      ObjectReplicationStatuses: ['NONE', 'FAILED'],
     });
+    expect(request.Report).toMatchObject({ Enabled: true, Bucket: 'arn:aws:s3:::media-reports', ReportScope: 'AllTasks' });
   });
 });
 

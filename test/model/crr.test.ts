@@ -201,30 +201,30 @@ describe('renderReplicationRules', () => {
 });
 
 describe('replicationRolePolicy', () => {
-  it('scopes every statement to the buckets and adds no KMS statement without KMS', () => {
-    const policy = replicationRolePolicy(resolve(basic), 'aws', {
-      source: 's3.af-south-1.amazonaws.com',
-      destinations: { 'media-eu': 's3.eu-west-1.amazonaws.com' },
+  it('groups destinations by owner override and grants nothing on a destination no rule uses', () => {
+    const crr = resolve({
+      source: { bucketName: 'media-af' },
+      destinations: [
+        { bucketName: 'media-eu' },
+        { bucketName: 'media-other', accountId: '222222222222' },
+        { bucketName: 'media-unused' },
+      ],
+      rules: [
+        { id: 'a', destination: 'media-eu' },
+        { id: 'b', destination: 'media-other' },
+      ],
     });
-    expect(policy.Statement).toEqual([
-      {
-        Sid: 'ReadSourceReplicationConfiguration',
-        Effect: 'Allow',
-        Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-        Resource: ['arn:aws:s3:::media-af'],
+    const policy = replicationRolePolicy(crr, 'aws', {
+      source: 's3.af-south-1.amazonaws.com',
+      destinations: {
+        'media-eu': 's3.eu-west-1.amazonaws.com',
+        'media-other': 's3.eu-west-1.amazonaws.com',
+        'media-unused': 's3.eu-west-1.amazonaws.com',
       },
-      {
-        Sid: 'ReadSourceObjectVersions',
-        Effect: 'Allow',
-        Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
-        Resource: ['arn:aws:s3:::media-af/*'],
-      },
-      {
-        Sid: 'ReplicateIntoDestinations',
-        Effect: 'Allow',
-        Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-        Resource: ['arn:aws:s3:::media-eu/*'],
-      },
+    });
+    expect(policy.Statement.slice(2).map((s) => [s.Sid, s.Resource])).toEqual([
+      ['ReplicateIntoDestinations', ['arn:aws:s3:::media-eu/*']],
+      ['ReplicateIntoDestinationsAsOwner', ['arn:aws:s3:::media-other/*']],
     ]);
   });
 
@@ -292,29 +292,16 @@ describe('two-way and cross-account', () => {
     ]);
   });
 
-  it('lets the source role replicate into the destination and hand over ownership', () => {
-    const [destination] = resolve(pair).destinations;
-    if (!destination) throw new Error('no destination');
+  it('grants owner override in the destination bucket policy only when ownership is handed over', () => {
     const role = 'arn:aws:iam::111111111111:role/replication';
-    expect(destinationBucketPolicy('aws', destination, role)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'AllowReplicationRoleToReplicate',
-          Effect: 'Allow',
-          Principal: { AWS: role },
-          Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
-          Resource: ['arn:aws:s3:::media-eu/*'],
-        },
-        {
-          Sid: 'AllowReplicationRoleToReadVersioning',
-          Effect: 'Allow',
-          Principal: { AWS: role },
-          Action: ['s3:GetBucketVersioning'],
-          Resource: ['arn:aws:s3:::media-eu'],
-        },
-      ],
-    });
+    const keepOwner = resolve({ ...pair, destinations: [{ bucketName: 'media-eu', accountId: '222222222222', ownerOverride: false }] });
+    const [destination] = keepOwner.destinations;
+    if (!destination) throw new Error('no destination');
+    expect(destinationBucketPolicy('aws', destination, role).Statement[0]?.Action).toEqual([
+      's3:ReplicateObject',
+      's3:ReplicateDelete',
+      's3:ReplicateTags',
+    ]);
   });
 });
 
