@@ -15,6 +15,8 @@ export interface CopyRemote<V = string> {
   /** Remote name, lowercase; becomes the `RCLONE_CONFIG_<NAME>_*` variables and `name:bucket`. */
   readonly name: string;
   readonly bucketName: string;
+  /** Key prefix, copied as a directory (`name:bucket/prefix`). */
+  readonly prefix: string;
   readonly region: V;
   readonly accessKeyId: SecretKeyRef;
   readonly secretAccessKey: SecretKeyRef;
@@ -36,10 +38,15 @@ function remoteEnv<V>(remote: CopyRemote<V>): EnvVar<V>[] {
   ];
 }
 
+function remotePath(remote: CopyRemote<unknown>): string {
+  const prefix = remote.prefix.replace(/\/+$/, '');
+  return prefix === '' ? `${remote.name}:${remote.bucketName}` : `${remote.name}:${remote.bucketName}/${prefix}`;
+}
+
 /** `args` and `env` of the copy container for `source` -> `destination`. */
 export function copyContainer<V>(source: CopyRemote<V>, destination: CopyRemote<V>) {
   return {
-    args: ['copy', `${source.name}:${source.bucketName}`, `${destination.name}:${destination.bucketName}`],
+    args: ['copy', remotePath(source), remotePath(destination)],
     env: [...remoteEnv(source), ...remoteEnv(destination)],
   };
 }

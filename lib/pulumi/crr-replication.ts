@@ -123,7 +123,11 @@ export interface CopyJobCredentials {
   readonly secretAccessKeyKey?: string;
 }
 
-/** Backfill of pre-existing objects by a one-shot copy-engine Kubernetes Job per destination. */
+/**
+ * Backfill of pre-existing objects by a one-shot copy-engine Kubernetes Job per enabled rule,
+ * copying the rule's prefix into its destination. The copy engine selects by prefix only, so
+ * rules filtering by tags need `batchReplication`.
+ */
 export interface CrrCopyJobBackfillArgs {
   readonly kind: 'copyJob';
   /** bucketbridge image running `bucketbridge copy SRC DST`. */
@@ -494,18 +498,25 @@ export class CrrReplication extends pulumi.ComponentResource {
     const sourceRegion = regionOf(regions, sourceName);
     if (backfill.kind === 'copyJob') {
       const destinationCredentials = backfill.destinationCredentials ?? backfill.sourceCredentials;
-      for (const dest of crr.destinations) {
+      for (const rule of crr.rules.filter((r) => r.enabled)) {
         const container = copyContainer(
-          { name: 'src', bucketName: sourceName, region: sourceRegion, ...secretRefs(backfill.sourceCredentials) },
+          {
+            name: 'src',
+            bucketName: sourceName,
+            prefix: rule.prefix,
+            region: sourceRegion,
+            ...secretRefs(backfill.sourceCredentials),
+          },
           {
             name: 'dst',
-            bucketName: dest.bucketName,
-            region: regionOf(regions, dest.bucketName),
+            bucketName: rule.destination,
+            prefix: rule.prefix,
+            region: regionOf(regions, rule.destination),
             ...secretRefs(destinationCredentials),
           },
         );
         new k8s.batch.v1.Job(
-          `${name}-backfill-${dest.bucketName}`,
+          `${name}-backfill-${rule.id}`,
           {
             metadata: {
               namespace: backfill.namespace ?? 'default',
@@ -652,5 +663,12 @@ function checkComponentArgs(problems: Problems, args: CrrReplicationArgs): void 
   }
   if (backfill?.kind === 'copyJob') {
     problems.check(backfill.image.length > 0, 'backfill.image', 'must name the bucketbridge image', backfill.image);
+    const tagged = args.rules.flatMap((r, i) => (Object.keys(r.tags ?? {}).length > 0 ? [`rules[${i}]`] : []));
+    problems.check(
+      tagged.length === 0,
+      'backfill.kind',
+      `must be 'batchReplication' when a rule filters by tags (${tagged.join(', ')}): the copy engine selects by prefix only`,
+      backfill.kind,
+    );
   }
 }

@@ -8,8 +8,8 @@ describe('copyContainer', () => {
       secretAccessKey: { name, key: 'AWS_SECRET_ACCESS_KEY' },
     });
     const container = copyContainer(
-      { name: 'src', bucketName: 'media-af', region: 'af-south-1', ...creds('af-creds') },
-      { name: 'dst', bucketName: 'media-eu', region: 'eu-west-1', ...creds('eu-creds') },
+      { name: 'src', bucketName: 'media-af', prefix: '', region: 'af-south-1', ...creds('af-creds') },
+      { name: 'dst', bucketName: 'media-eu', prefix: '', region: 'eu-west-1', ...creds('eu-creds') },
     );
     expect(container.args).toEqual(['copy', 'src:media-af', 'dst:media-eu']);
     expect(container.env).toEqual([
@@ -24,5 +24,14 @@ describe('copyContainer', () => {
       { name: 'RCLONE_CONFIG_DST_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'eu-creds', key: 'AWS_ACCESS_KEY_ID' } } },
       { name: 'RCLONE_CONFIG_DST_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'eu-creds', key: 'AWS_SECRET_ACCESS_KEY' } } },
     ]);
+  });
+
+  it('copies a rule prefix as a directory on both sides', () => {
+    const creds = { accessKeyId: { name: 's', key: 'id' }, secretAccessKey: { name: 's', key: 'secret' } };
+    const container = copyContainer(
+      { name: 'src', bucketName: 'media-af', prefix: 'video/', region: 'af-south-1', ...creds },
+      { name: 'dst', bucketName: 'media-eu', prefix: 'video/', region: 'eu-west-1', ...creds },
+    );
+    expect(container.args).toEqual(['copy', 'src:media-af/video', 'dst:media-eu/video']);
   });
 });

@@ -621,7 +621,7 @@ describe('CrrReplication backfill', () => {
     ]);
   });
 
-  it('runs one copy-engine Job per destination with credentials only from Secrets', async () => {
+  it('runs one copy-engine Job per rule with credentials only from Secrets', async () => {
     const cluster = new k8s.Provider('cluster', { kubeconfig: 'unused' });
     const crr = new CrrReplication('copy', {
       source: { bucketName: 'copy-af', provider: providers.af },
@@ -639,7 +639,7 @@ describe('CrrReplication backfill', () => {
     });
     await valueOf(crr.roleArn);
     await settle(state);
-    const job = findByKind(state, T.job, 'copy-backfill-copy-eu');
+    const job = findByKind(state, T.job, 'copy-backfill-all');
     expect(job.provider).toBe('cluster');
     const ref = (name: string, key: string) => ({ secretKeyRef: { name, key } });
     expect(job.inputs).toEqual({
@@ -753,6 +753,19 @@ describe('CrrReplication validation', () => {
           }),
       ),
     ).toEqual(['reverseRoleArn', 'rules[1].priority']);
+  });
+
+  it('fails when a copy-engine backfill would have to select by tags', () => {
+    expect(
+      problemsOf(
+        () =>
+          new CrrReplication('bad', {
+            ...base(),
+            rules: [{ id: 'tagged', tags: { k: 'v' } }],
+            backfill: { kind: 'copyJob', image: 'bucketbridge:0.1.0', sourceCredentials: { secretName: 'aws' } },
+          }),
+      ),
+    ).toEqual(['backfill.kind']);
   });
 
   it('creates no resource when the props are invalid', async () => {
