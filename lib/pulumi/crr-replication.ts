@@ -51,26 +51,31 @@ export interface CrrAlarmArgs {
    * SNS topic notified on ALARM and OK, in the source bucket's region (alarm actions publish
    * within their own region).
    * @default - alarms notify nobody; they show in the CloudWatch console
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
    */
   readonly snsTopicArn?: pulumi.Input<string>;
   /**
    * SNS topic for the reverse direction's alarms of a two-way pair, in the destination's region.
    * @default - the reverse alarms notify nobody
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
    */
   readonly reverseSnsTopicArn?: pulumi.Input<string>;
   /**
    * Alarm when `ReplicationLatency` (Maximum) stays above this many seconds.
    * @default 900
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html
    */
   readonly latencySeconds?: number;
   /**
    * Consecutive 5-minute periods the latency must stay above `latencySeconds`.
    * @default 3
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation
    */
   readonly latencyEvaluationPeriods?: number;
   /**
    * Alarm when `OperationsFailedReplication` (Sum over 5 minutes) exceeds this.
    * @default 0
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html
    */
   readonly failedOperations?: number;
 }
@@ -83,6 +88,7 @@ export interface CrrBatchReplicationBackfillArgs {
   /**
    * Key prefix of the completion report.
    * @default 'batch-replication-reports/'
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobReport.html
    */
   readonly reportPrefix?: string;
   /**
@@ -98,8 +104,9 @@ export interface CrrBatchReplicationBackfillArgs {
    */
   readonly priority?: number;
   /**
-   * Change this value to run a new job.
+   * Change this value to run a new job (it is part of the `CreateJob` idempotency token).
    * @default 'initial'
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html
    */
   readonly trigger?: string;
   /**
@@ -117,9 +124,17 @@ export interface CrrBatchReplicationBackfillArgs {
 /** Credentials of one side of a copy job, as keys of a Kubernetes Secret. */
 export interface CopyJobCredentials {
   readonly secretName: string;
-  /** @default 'AWS_ACCESS_KEY_ID' */
+  /**
+   * Key of the Secret holding the access key id.
+   * @default 'AWS_ACCESS_KEY_ID'
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
+   */
   readonly accessKeyIdKey?: string;
-  /** @default 'AWS_SECRET_ACCESS_KEY' */
+  /**
+   * Key of the Secret holding the secret access key.
+   * @default 'AWS_SECRET_ACCESS_KEY'
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
+   */
   readonly secretAccessKeyKey?: string;
 }
 
