@@ -603,12 +603,26 @@ describe('CrrReplication backfill', () => {
       if (id !== '@aws-sdk/client-s3-control') throw new Error(`unexpected require ${id}`);
       return { S3Control: FakeS3Control };
     };
-    const sandbox: { exports: { handler?: () => { create: (i: unknown) => Promise<{ id: string }> } } } = { exports: {} };
+    interface SerializedProvider {
+      create(inputs: unknown): Promise<{ id: string }>;
+      diff(id: string, olds: unknown, news: unknown): Promise<unknown>;
+    }
+    const sandbox: { exports: { handler?: () => SerializedProvider } } = { exports: {} };
     runInNewContext(String(job.inputs.__provider), { ...sandbox, require: fakeRequire });
     const provider = sandbox.exports.handler?.();
     const inputs = Object.fromEntries(Object.entries(job.inputs).filter(([key]) => key !== '__provider'));
     const created = await provider?.create(inputs);
     expect(created?.id).toBe('job-from-engine');
+    expect(await provider?.diff('job-from-engine', inputs, { ...inputs })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await provider?.diff('job-from-engine', inputs, { ...inputs, trigger: 'again' })).toEqual({
+      changes: true,
+      replaces: ['trigger'],
+      deleteBeforeReplace: false,
+    });
     expect(sent).toEqual([
       {
         region: 'af-south-1',
