@@ -435,6 +435,7 @@ export class CrrReplication extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-${direction.prefix}replication-role`,
       {
+        namePrefix: roleNamePrefix(`${name}-${direction.prefix}replication-`),
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy('s3.amazonaws.com')),
         description: `S3 replication ${direction.crr.source.bucketName} -> ${direction.crr.destinations
           .map((d) => d.bucketName)
@@ -566,6 +567,7 @@ export class CrrReplication extends pulumi.ComponentResource {
       const role = new aws.iam.Role(
         `${name}-batch-replication-role`,
         {
+          namePrefix: roleNamePrefix(`${name}-batch-replication-`),
           assumeRolePolicy: JSON.stringify(serviceTrustPolicy('batchoperations.s3.amazonaws.com')),
           description: `S3 Batch Replication backfill of ${sourceName}`,
         },
@@ -605,6 +607,17 @@ export class CrrReplication extends pulumi.ComponentResource {
     );
     return job.jobId;
   }
+}
+
+/** IAM caps `namePrefix` at 38 characters (role names at 64 with the generated suffix). */
+const ROLE_NAME_PREFIX_CHARS = 38;
+
+/**
+ * Physical role names come from a prefix cut to IAM's limit, so a long component name still
+ * deploys; Pulumi's default autoname (logical name + suffix) would exceed 64 characters.
+ */
+function roleNamePrefix(prefix: string): string {
+  return prefix.slice(0, ROLE_NAME_PREFIX_CHARS);
 }
 
 function regionOf(regions: Readonly<Record<string, pulumi.Output<string>>>, bucketName: string): pulumi.Output<string> {

@@ -129,6 +129,7 @@ describe('CrrReplication, af-south-1 -> eu-west-1 in one account', () => {
   it('trusts only s3.amazonaws.com with the replication role', () => {
     const role = findByKind(state, T.role, 'media-replication-role');
     expect(role.provider).toBe('af');
+    expect(role.inputs.namePrefix).toBe('media-replication-');
     expect(json(role.inputs.assumeRolePolicy)).toEqual({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -693,6 +694,25 @@ describe('CrrReplication backfill', () => {
       },
     });
     expect(findAll(state, T.batchJob).filter((r) => r.name.startsWith('copy-'))).toEqual([]);
+  });
+});
+
+describe('CrrReplication with a long name', () => {
+  it('keeps role name prefixes within the 38 characters IAM allows', async () => {
+    const name = 'a-component-name-long-enough-to-overflow-iam';
+    const crr = new CrrReplication(name, {
+      source: { bucketName: 'long-af', provider: providers.af },
+      destinations: [{ bucketName: 'long-eu', provider: providers.eu }],
+      rules: [{ id: 'all' }],
+      twoWay: true,
+      alarms: false,
+    });
+    await valueOf(crr.roleArn);
+    await settle(state);
+    const prefixes = findAll(state, T.role)
+      .filter((r) => r.name.startsWith(name))
+      .map((r) => String(r.inputs.namePrefix));
+    expect(prefixes).toEqual([name.slice(0, 38), name.slice(0, 38)]);
   });
 });
 
