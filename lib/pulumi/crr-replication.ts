@@ -261,11 +261,8 @@ export class CrrReplication extends pulumi.ComponentResource {
   readonly backfillJobId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: CrrReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+    const crr = resolveArgs(name, args);
     super(TYPE, name, {}, opts);
-
-    const problems = new Problems(name);
-    checkComponentArgs(problems, args);
-    const crr = resolveCrr(problems, args);
 
     const parent = { parent: this };
     const source = args.source;
@@ -638,6 +635,16 @@ function secretRefs(credentials: CopyJobCredentials): { accessKeyId: SecretKeyRe
     accessKeyId: { name: credentials.secretName, key: credentials.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' },
     secretAccessKey: { name: credentials.secretName, key: credentials.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' },
   };
+}
+
+/**
+ * Checks every prop, the component's own and the model's, and throws all problems at once before
+ * anything is registered with the engine.
+ */
+function resolveArgs(name: string, args: CrrReplicationArgs): ResolvedCrr<pulumi.Input<string>> {
+  const problems = new Problems(name);
+  checkComponentArgs(problems, args);
+  return resolveCrr(problems, args);
 }
 
 /** Checks the args the model does not know about (roles, alarms, backfill). */

@@ -802,8 +802,8 @@ describe('CrrReplication validation', () => {
     ).toEqual(['backfill.kind']);
   });
 
-  it('creates no resource when the props are invalid', async () => {
+  it('registers nothing, not even the component, when the props are invalid', async () => {
     await settle(state);
-    expect(state.recorded.filter((r) => r.name.startsWith('bad-'))).toEqual([]);
+    expect(state.recorded.filter((r) => r.name === 'bad' || r.name.startsWith('bad-'))).toEqual([]);
   });
 });
