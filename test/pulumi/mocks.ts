@@ -155,7 +155,7 @@ export async function installMocks(): Promise<MockState> {
 export async function settle(state: MockState): Promise<void> {
   let stableTurns = 0;
   let last = -1;
-  while (stableTurns < 5) {
+  while (stableTurns < 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     if (state.recorded.length === last) stableTurns += 1;
     else {
