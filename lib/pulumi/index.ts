@@ -1,0 +1,2 @@
+export * from './crr-replication';
+export * from './batch-replication-job';
