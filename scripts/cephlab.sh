@@ -12,6 +12,10 @@ BLOCK_GIB=${CEPHLAB_BLOCK_GIB:-64}
 TIMEOUT=${CEPHLAB_TIMEOUT:-120}
 ACCESS_KEY=BUCKETBRIDGETESTKEY0
 SECRET_KEY=bucketbridgetestsecret000000000000000000
+# A second user: buckets it owns cannot be copied server-side from the first user's, so a copy
+# between the two streams through the client.
+ALT_ACCESS_KEY=BUCKETBRIDGETESTALT0
+ALT_SECRET_KEY=bucketbridgetestaltsecret000000000000000
 REGION=us-east-1
 ENDPOINT=http://127.0.0.1:$PORT
 RGW_NAME=client.rgw.lab
@@ -186,10 +190,14 @@ start_rgw() {
     radosgw -c "$CONF" -n "$RGW_NAME" --rgw-frontends="beast endpoint=127.0.0.1:$PORT tcp_nodelay=1" 9>&-
   fi
   wait_for "radosgw ($RGW_NAME)" "$DIR/log/$RGW_NAME.log" s3_up
-  if ! radosgw-admin -c "$CONF" user info --uid=lab >/dev/null 2>&1; then
-    radosgw-admin -c "$CONF" user create --uid=lab --display-name=lab \
-      --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
-  fi
+  create_user lab "$ACCESS_KEY" "$SECRET_KEY"
+  create_user lab-alt "$ALT_ACCESS_KEY" "$ALT_SECRET_KEY"
+}
+
+create_user() {
+  radosgw-admin -c "$CONF" user info --uid="$1" >/dev/null 2>&1 ||
+    radosgw-admin -c "$CONF" user create --uid="$1" --display-name="$1" \
+      --access-key="$2" --secret-key="$3" >/dev/null
 }
 
 lock() {
@@ -253,6 +261,8 @@ export BUCKETBRIDGE_TEST_S3_ENDPOINT=$ENDPOINT
 export BUCKETBRIDGE_TEST_S3_ACCESS_KEY_ID=$ACCESS_KEY
 export BUCKETBRIDGE_TEST_S3_SECRET_ACCESS_KEY=$SECRET_KEY
 export BUCKETBRIDGE_TEST_S3_REGION=$REGION
+export CEPHLAB_ALT_ACCESS_KEY_ID=$ALT_ACCESS_KEY
+export CEPHLAB_ALT_SECRET_ACCESS_KEY=$ALT_SECRET_KEY
 export AWS_ENDPOINT_URL_S3=$ENDPOINT
 export AWS_ACCESS_KEY_ID=$ACCESS_KEY
 export AWS_SECRET_ACCESS_KEY=$SECRET_KEY
