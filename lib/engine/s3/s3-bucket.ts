@@ -1,0 +1,331 @@
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
+import type { EngineContext } from '../context';
+import { ConfigurationError, describeError } from '../errors';
+
+/** The headers and metadata the engine preserves on copy. */
+export interface ObjectHeaders {
+  ContentType?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ContentLanguage?: string;
+  Expires?: Date;
+  Metadata?: Record<string, string>;
+}
+
+export interface HeadResult {
+  readonly size: number;
+  readonly etag: string;
+  readonly modified: Date;
+  readonly headers: ObjectHeaders;
+  readonly tagCount: number;
+}
+
+/** How long cleanup requests (AbortMultipartUpload) may take once the run itself was aborted. */
+const CLEANUP_TIMEOUT_MS = 30_000;
+
+/**
+ * One bucket (under a prefix) on one remote. Keys passed in and out are relative to the prefix.
+ * Every request carries the run's AbortSignal and goes through the run's retry policy.
+ */
+export class S3Bucket {
+  constructor(
+    readonly client: S3Client,
+    readonly config: RemoteConfig,
+    readonly location: RemoteLocation,
+    private readonly ctx: EngineContext,
+  ) {}
+
+  get bucket(): string {
+    return this.location.bucket;
+  }
+
+  fullKey(key: string): string {
+    return this.location.prefix + key;
+  }
+
+  /**
+   * One cheap request that fails fast with a one-line ConfigurationError when the endpoint is
+   * unreachable, the credentials are refused or the bucket does not exist.
+   */
+  async probe(): Promise<void> {
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.location.prefix, MaxKeys: 1 }), {
+        abortSignal: this.ctx.signal,
+      });
+    } catch (err) {
+      throw new ConfigurationError(this.explain(err));
+    }
+  }
+
+  private explain(err: unknown): string {
+    const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+    const where = `remote '${this.config.name}' (${this.config.endpoint ?? `AWS ${this.config.region}`})`;
+    const status = e.$metadata?.httpStatusCode;
+    if (e.name === 'NoSuchBucket' || status === 404) return `bucket '${this.bucket}' does not exist on ${where}`;
+    if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(e.name ?? '')) {
+      return `access denied to bucket '${this.bucket}' on ${where}: ${e.name}`;
+    }
+    if (status === undefined) return `cannot reach ${where}: ${describeError(err)}`;
+    return `cannot list bucket '${this.bucket}' on ${where}: ${describeError(err)}`;
+  }
+
+  /** The listing, page by page, in the server's (UTF-8 byte) key order, keys relative to the prefix. */
+  async *list(): AsyncGenerator<ObjectEntry> {
+    let token: string | undefined;
+    const prefix = this.location.prefix;
+    do {
+      const page = await this.ctx.retry('ListObjectsV2', () =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+          { abortSignal: this.ctx.signal },
+        ),
+      );
+      for (const item of page.Contents ?? []) {
+        if (item.Key === undefined || !item.Key.startsWith(prefix) || item.Key === prefix) continue;
+        yield {
+          key: item.Key.slice(prefix.length),
+          size: item.Size ?? 0,
+          etag: unquoteEtag(item.ETag ?? ''),
+          modified: item.LastModified ?? new Date(0),
+        };
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
+  async head(key: string, partNumber?: number): Promise<HeadResult> {
+    const out = await this.ctx.retry('HeadObject', () =>
+      this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), PartNumber: partNumber }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+    return {
+      size: out.ContentLength ?? 0,
+      etag: unquoteEtag(out.ETag ?? ''),
+      modified: out.LastModified ?? new Date(0),
+      headers: pickHeaders(out),
+      tagCount: out.TagCount ?? 0,
+    };
+  }
+
+  /** A streamed GET (of a byte range when given); the caller must consume or destroy the body. */
+  async get(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; head: HeadResult }> {
+    const out = await this.ctx.retry('GetObject', () =>
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          Range: range === undefined ? undefined : `bytes=${range.start}-${range.end}`,
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+    return {
+      body: out.Body as Readable,
+      head: {
+        size: out.ContentLength ?? 0,
+        etag: unquoteEtag(out.ETag ?? ''),
+        modified: out.LastModified ?? new Date(0),
+        headers: pickHeaders(out),
+        tagCount: out.TagCount ?? 0,
+      },
+    };
+  }
+
+  /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
+  async tagging(key: string): Promise<string> {
+    const out = await this.ctx.retry('GetObjectTagging', () =>
+      this.client.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+    return (out.TagSet ?? [])
+      .map((tag) => `${encodeURIComponent(tag.Key ?? '')}=${encodeURIComponent(tag.Value ?? '')}`)
+      .join('&');
+  }
+
+  async putTagging(key: string, tagging: string): Promise<void> {
+    const params = new URLSearchParams(tagging);
+    const TagSet = [...params].map(([Key, Value]) => ({ Key, Value }));
+    await this.ctx.retry('PutObjectTagging', () =>
+      this.client.send(new PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key), Tagging: { TagSet } }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+  }
+
+  /**
+   * One streamed PUT. Not retried here: the body is consumed by the attempt, so the caller retries
+   * by opening the body again.
+   */
+  async put(key: string, body: Readable, size: number, headers: ObjectHeaders, tagging: string): Promise<string> {
+    const out = await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(key),
+        Body: body,
+        ContentLength: size,
+        ...headerSafe(headers),
+        Tagging: tagging === '' ? undefined : tagging,
+      }),
+      { abortSignal: this.ctx.signal },
+    );
+    return unquoteEtag(out.ETag ?? '');
+  }
+
+  /** Server-side copy of a whole object (up to 5 GiB) with its headers, metadata and tags. */
+  async copyFrom(source: S3Bucket, sourceKey: string, key: string): Promise<string> {
+    const out = await this.ctx.retry('CopyObject', () =>
+      this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          CopySource: copySource(source, sourceKey),
+          MetadataDirective: 'COPY',
+          TaggingDirective: 'COPY',
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+    return unquoteEtag(out.CopyObjectResult?.ETag ?? '');
+  }
+
+  async createUpload(key: string, headers: ObjectHeaders): Promise<string> {
+    const out = await this.ctx.retry('CreateMultipartUpload', () =>
+      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), ...headerSafe(headers) }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+    if (out.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
+    return out.UploadId;
+  }
+
+  /** One streamed part; the caller retries by opening the part's body again. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<string> {
+    const out = await this.client.send(
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(key),
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: size,
+      }),
+      { abortSignal: this.ctx.signal },
+    );
+    return unquoteEtag(out.ETag ?? '');
+  }
+
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: S3Bucket,
+    sourceKey: string,
+    range: { start: number; end: number },
+  ): Promise<string> {
+    const out = await this.ctx.retry('UploadPartCopy', () =>
+      this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: copySource(source, sourceKey),
+          CopySourceRange: `bytes=${range.start}-${range.end}`,
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+    return unquoteEtag(out.CopyPartResult?.ETag ?? '');
+  }
+
+  /**
+   * Completes an upload. RGW pacific answers an empty ETag here (BZ 2266579), so callers compute
+   * the multipart ETag from the part ETags instead of trusting this response.
+   */
+  async completeUpload(key: string, uploadId: string, partEtags: readonly string[]): Promise<void> {
+    await this.ctx.retry('CompleteMultipartUpload', () =>
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: uploadId,
+          MultipartUpload: { Parts: partEtags.map((ETag, i) => ({ ETag: `"${ETag}"`, PartNumber: i + 1 })) },
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+  }
+
+  /** Aborts an upload, even after the run was aborted, so that no orphan parts are left. */
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }), {
+      abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    });
+  }
+
+  /** Deletes up to 1,000 keys in one request; returns the keys that failed, with the reason. */
+  async deleteMany(keys: readonly string[]): Promise<{ key: string; reason: string }[]> {
+    const out = await this.ctx.retry('DeleteObjects', () =>
+      this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.map((key) => ({ Key: this.fullKey(key) })), Quiet: true },
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+    const prefix = this.location.prefix;
+    return (out.Errors ?? []).map((e) => ({
+      key: (e.Key ?? '').slice(prefix.length),
+      reason: `${e.Code ?? 'Error'}: ${e.Message ?? ''}`,
+    }));
+  }
+}
+
+function pickHeaders(out: ObjectHeaders): ObjectHeaders {
+  return {
+    ContentType: out.ContentType,
+    CacheControl: out.CacheControl,
+    ContentDisposition: out.ContentDisposition,
+    ContentEncoding: out.ContentEncoding,
+    ContentLanguage: out.ContentLanguage,
+    Expires: out.Expires,
+    Metadata: out.Metadata,
+  };
+}
+
+function headerSafe(headers: ObjectHeaders): ObjectHeaders {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers.Metadata ?? {})) metadata[name] = headerSafeValue(value);
+  return {
+    ...headers,
+    ContentDisposition: headers.ContentDisposition === undefined ? undefined : headerSafeValue(headers.ContentDisposition),
+    Metadata: metadata,
+  };
+}
+
+/** `bucket/key` with each key segment URL-encoded, as CopySource wants it. */
+function copySource(source: S3Bucket, key: string): string {
+  return `${source.bucket}/${source.fullKey(key).split('/').map(encodeURIComponent).join('/')}`;
+}
