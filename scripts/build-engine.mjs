@@ -1,11 +1,14 @@
 // Bundles the copy engine's CLI into one CommonJS file, the only code the runtime image carries.
 // pino is used with a synchronous destination (no transports), so no worker file has to ship.
 import { build } from 'esbuild';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 
+const entry = 'lib/engine/cli.ts';
 const outfile = 'build/engine/bucketbridge.cjs';
+// esbuild keeps the entry's own hashbang; add one only when it has none.
+const hashbang = readFileSync(entry, 'utf8').startsWith('#!');
 await build({
-  entryPoints: ['lib/engine/cli.ts'],
+  entryPoints: [entry],
   outfile,
   bundle: true,
   platform: 'node',
@@ -16,7 +19,7 @@ await build({
   keepNames: true,
   sourcemap: 'linked',
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
+  banner: hashbang ? {} : { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
