@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import {
@@ -109,6 +110,8 @@ export class SyncEngine {
   private listingDone = false;
 
   constructor(private readonly options: EngineOptions) {
+    // Every request in flight listens on the run's one signal.
+    setMaxListeners(0, this.controller.signal);
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.metrics = options.metrics ?? new EngineMetrics();
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };

@@ -178,11 +178,13 @@ export class S3Bucket {
    * by opening the body again.
    */
   async put(key: string, body: Readable, size: number, headers: ObjectHeaders, tagging: string): Promise<string> {
+    // The SDK sends no Content-Length for an empty stream; an empty buffer has one.
+    if (size === 0) body.destroy();
     const out = await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: this.fullKey(key),
-        Body: body,
+        Body: size === 0 ? Buffer.alloc(0) : body,
         ContentLength: size,
         ...headerSafe(headers),
         Tagging: tagging === '' ? undefined : tagging,
