@@ -51,7 +51,8 @@ describe('remoteConfigFromEnv', () => {
   });
 
   it('fails naming the missing credential variable, never a value', () => {
-    const { RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID: _dropped, ...partial } = env;
+    const partial: Record<string, string> = { ...env };
+    delete partial.RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID;
     let error: unknown;
     try {
       remoteConfigFromEnv('source', partial);

@@ -139,9 +139,8 @@ describe('SyncEngine between local directories', () => {
 
   it('stops taking objects after stop() and says it was stopped', async () => {
     for (let i = 0; i < 200; i++) await put(src, `f${String(i).padStart(3, '0')}`, 'x');
-    let engine: SyncEngine | undefined;
     let stopping: Promise<void> | undefined;
-    engine = new SyncEngine({
+    const engine: SyncEngine = new SyncEngine({
       command: 'sync',
       source: src,
       destination: dst,
@@ -149,7 +148,7 @@ describe('SyncEngine between local directories', () => {
       transfers: 1,
       checkers: 1,
       onProgress: (p) => {
-        if (p.objectsDone === 5) stopping = engine?.stop();
+        if (p.objectsDone === 5) stopping = engine.stop();
       },
     });
     const summary = await engine.start();
