@@ -82,6 +82,14 @@ daemon_pid() {
 
 s3_up() { curl -fsS -m 5 -o /dev/null "$ENDPOINT/" 2>/dev/null; }
 
+# Another lab (or anything else) on our ports would answer in our place: refuse to start then.
+port_free() {
+  ! timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null ||
+    die "127.0.0.1:$1 is already in use by another process (another lab? set CEPHLAB_PORT / CEPHLAB_MON_PORT)"
+}
+
+rgw_ready() { daemon_pid "$RGW_NAME" >/dev/null && s3_up; }
+
 ceph_() { timeout 30 ceph -c "$CONF" --connect-timeout 20 "$@"; }
 
 # wait_for <daemon> <log> <command...>: poll until the command succeeds or TIMEOUT runs out.
@@ -129,6 +137,8 @@ mon data avail crit = 0
 mon data avail warn = 0
 mon warn on pool no redundancy = false
 mon warn on insecure global id reclaim allowed = false
+# No mgr is run (not needed for S3); without this the lab turns HEALTH_WARN "no active mgr" after 60 s.
+mon mgr mkfs grace = 315360000
 [mon]
 mon data = $DIR/\$name
 # pitfall 4: pool creation takes 2 s each without this
@@ -189,7 +199,7 @@ start_rgw() {
     # pitfall 5: tcp_nodelay, or every small GET waits for a delayed ACK
     radosgw -c "$CONF" -n "$RGW_NAME" --rgw-frontends="beast endpoint=127.0.0.1:$PORT tcp_nodelay=1" 9>&-
   fi
-  wait_for "radosgw ($RGW_NAME)" "$DIR/log/$RGW_NAME.log" s3_up
+  wait_for "radosgw ($RGW_NAME)" "$DIR/log/$RGW_NAME.log" rgw_ready
   create_user lab "$ACCESS_KEY" "$SECRET_KEY"
   create_user lab-alt "$ALT_ACCESS_KEY" "$ALT_SECRET_KEY"
 }
@@ -213,6 +223,8 @@ cmd_start() {
     log "already running"
   else
     local t0=$SECONDS
+    daemon_pid mon.a >/dev/null || port_free "$MON_PORT"
+    daemon_pid "$RGW_NAME" >/dev/null || port_free "$PORT"
     [[ -f $DIR/initialized ]] || { rm -rf "${DIR:?}"/{run,log,mon.a,osd.0,ceph.conf,keyring,monmap}; init_cluster; }
     start_mon
     start_osd
