@@ -38,7 +38,7 @@ export interface HeadResult {
   readonly tagCount: number;
 }
 
-/** How long cleanup requests (AbortMultipartUpload) may take once the run itself was aborted. */
+/** How long requests that must not be cut short (creating and aborting uploads) may take. */
 const CLEANUP_TIMEOUT_MS = 30_000;
 
 /**
@@ -211,10 +211,14 @@ export class S3Bucket {
     return unquoteEtag(out.CopyObjectResult?.ETag ?? '');
   }
 
+  /**
+   * Starts a multipart upload. Not cut short by the run's signal: an upload created on the server
+   * whose answer never arrived could not be aborted, and would be left behind.
+   */
   async createUpload(key: string, headers: ObjectHeaders): Promise<string> {
     const out = await this.ctx.retry('CreateMultipartUpload', () =>
       this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), ...headerSafe(headers) }), {
-        abortSignal: this.ctx.signal,
+        abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
       }),
     );
     if (out.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
