@@ -108,7 +108,7 @@ async function execute(command: EngineCommand, source: string, destination: stri
     return summary.failed > 0 || summary.stopped || (command === 'check' && summary.differences > 0) ? 1 : 0;
   } catch (err) {
     bar?.stop();
-    if (err instanceof ConfigurationError || (err instanceof Error && err.message.startsWith("'--metrics-addr'"))) {
+    if (err instanceof ConfigurationError) {
       logger.error({ err: err.message }, 'bad configuration');
       process.stderr.write(`bucketbridge: ${err.message}\n`);
       return 2;
@@ -117,8 +117,7 @@ async function execute(command: EngineCommand, source: string, destination: stri
     process.stderr.write(`bucketbridge: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    // The handlers stay: a late signal must not kill the process while it flushes and exits.
     server?.close();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
@@ -169,6 +168,8 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // No command given: commander has printed the help already.
+      if (err.code === 'commander.help') return 2;
       process.stderr.write(`bucketbridge: ${new UsageError(err.message.replace(/^error: /, '')).message}\n`);
       return 2;
     }
