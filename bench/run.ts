@@ -104,9 +104,12 @@ function awsEnv(c: Credentials): Record<string, string> {
   };
 }
 
-/** The environment every child gets: ours without AWS_CA_BUNDLE (it breaks rclone 1.60, pitfall 15). */
+/**
+ * The environment every child gets: ours without AWS_CA_BUNDLE (it breaks rclone 1.60, pitfall 15)
+ * and without the SDK's notice about Node 20 support on every raw loop's stderr.
+ */
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
   delete env.AWS_CA_BUNDLE;
   return env;
 }
