@@ -17,3 +17,15 @@ describe('compareKeys', () => {
     expect(compareKeys('dir/é', 'dir/é')).toBe(0);
   });
 });
+
+describe('compareKeys against Buffer.compare', () => {
+  it('agrees on the sign for keys across the whole code point range', () => {
+    const samples = ['', 'a', 'a/', 'a-', 'z', '\u007f', '\u0080', 'é', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uff5e', '\uffff', '\u{10000}', '\u{1f600}', '\u{10ffff}', 'ab', 'a\u{1f600}', 'a\uffff'];
+    for (const a of samples) {
+      for (const b of samples) {
+        const expected = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        expect(Math.sign(compareKeys(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(expected);
+      }
+    }
+  });
+});

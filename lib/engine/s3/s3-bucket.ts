@@ -13,6 +13,7 @@ import {
   PutObjectTaggingCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
+  type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
@@ -87,17 +88,28 @@ export class S3Bucket {
     return `cannot list bucket '${this.bucket}' on ${where}: ${describeError(err)}`;
   }
 
-  /** The listing, page by page, in the server's (UTF-8 byte) key order, keys relative to the prefix. */
+  /**
+   * The listing in the server's (UTF-8 byte) key order, keys relative to the prefix. The next page
+   * is requested as soon as a page arrives, so the merge rarely waits on the network; at most two
+   * pages (2,000 entries) are held.
+   */
   async *list(): AsyncGenerator<ObjectEntry> {
-    let token: string | undefined;
     const prefix = this.location.prefix;
-    do {
-      const page = await this.ctx.retry('ListObjectsV2', () =>
-        this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-          { abortSignal: this.ctx.signal },
-        ),
+    const fetchPage = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
+      const page = this.ctx.retry('ListObjectsV2', () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }), {
+          abortSignal: this.ctx.signal,
+        }),
       );
+      // Awaited below; this only keeps a page fetched ahead from being an unhandled rejection
+      // when the consumer stops early.
+      page.catch(() => undefined);
+      return page;
+    };
+    let next: Promise<ListObjectsV2CommandOutput> | undefined = fetchPage(undefined);
+    while (next !== undefined) {
+      const page: ListObjectsV2CommandOutput = await next;
+      next = page.IsTruncated === true && page.NextContinuationToken !== undefined ? fetchPage(page.NextContinuationToken) : undefined;
       for (const item of page.Contents ?? []) {
         if (item.Key === undefined || !item.Key.startsWith(prefix) || item.Key === prefix) continue;
         yield {
@@ -107,8 +119,7 @@ export class S3Bucket {
           modified: item.LastModified ?? new Date(0),
         };
       }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    }
   }
 
   /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
