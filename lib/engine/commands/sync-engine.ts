@@ -143,7 +143,7 @@ export class SyncEngine {
     const ctx = this.context();
     const source = this.side(this.options.source, ctx);
     const destination = this.side(this.options.destination, ctx);
-    await Promise.all([this.probe(source, false), this.probe(destination, command !== 'check' && !dryRun)]);
+    await Promise.all([this.probe(source, 'source', false), this.probe(destination, 'destination', command !== 'check' && !dryRun)]);
     const serverSide = source.kind === 's3' && destination.kind === 's3' && sameServer(source.bucket.config, destination.bucket.config);
     this.logger.info(
       { command, source: this.options.source, destination: this.options.destination, dryRun, serverSide, transfers: this.transfers, checkers: this.checkers },
@@ -245,9 +245,9 @@ export class SyncEngine {
     return { kind: 's3', bucket: new S3Bucket(client, config as RemoteConfig, location, ctx) };
   }
 
-  private async probe(side: Side, create: boolean): Promise<void> {
+  private async probe(side: Side, role: 'source' | 'destination', create: boolean): Promise<void> {
     if (side.kind === 's3') await side.bucket.probe();
-    else await side.directory.probe(create);
+    else await side.directory.probe(role, create);
   }
 
   /**

@@ -28,20 +28,28 @@ export class LocalDirectory {
     return this.location.path;
   }
 
-  async probe(create: boolean): Promise<void> {
+  /** Whether the directory was found missing by `probe()`; it then lists as empty. */
+  private missing = false;
+
+  /**
+   * Checks the directory. A missing source is a ConfigurationError; a missing destination is
+   * created, or (for a dry run or a check, which change nothing) listed as empty.
+   */
+  async probe(role: 'source' | 'destination', create: boolean): Promise<void> {
     try {
       const info = await stat(this.root);
       if (!info.isDirectory()) throw new ConfigurationError(`'${this.root}' is not a directory`);
     } catch (err) {
       if (err instanceof ConfigurationError) throw err;
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigurationError(`cannot read '${this.root}': ${String(err)}`);
-      if (!create) throw new ConfigurationError(`directory '${this.root}' does not exist`);
-      await mkdir(this.root, { recursive: true });
+      if (role === 'source') throw new ConfigurationError(`directory '${this.root}' does not exist`);
+      if (create) await mkdir(this.root, { recursive: true });
+      else this.missing = true;
     }
   }
 
   async *list(): AsyncGenerator<ObjectEntry> {
-    yield* this.walk(this.root, '');
+    if (!this.missing) yield* this.walk(this.root, '');
   }
 
   private async *walk(directory: string, keyPrefix: string): AsyncGenerator<ObjectEntry> {

@@ -129,6 +129,14 @@ describe('SyncEngine between local directories', () => {
     expect(await files(dst)).toEqual(['blocked', 'extra', 'ok1', 'ok2']);
   });
 
+  it('treats a missing destination as empty in a dry run or a check, and creates it otherwise', async () => {
+    await put(src, 'a', 'a');
+    expect(await run({ dryRun: true })).toMatchObject({ copied: 1 });
+    expect(await run({ command: 'check' })).toMatchObject({ differences: 1 });
+    await expect(stat(dst)).rejects.toThrow(/ENOENT/);
+    expect(await run()).toMatchObject({ copied: 1 });
+  });
+
   it('fails with a ConfigurationError when the source does not exist', async () => {
     await expect(run({ source: join(root, 'nope') })).rejects.toThrow(ConfigurationError);
   });
