@@ -273,7 +273,7 @@ async function main(): Promise<void> {
     `${(os.totalmem() / GiB).toFixed(0)} GiB, concurrency ${N}, total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   console.log(table(rows));
   console.log('\nbucketbridge --json summaries:\n' + bb.join('\n'));
-  console.log('\n| streamed copy (GET+PUT), bucketbridge | wall s | peak RSS MiB | result |\n|---|---:|---:|---|\n' + memory.join('\n'));
+  console.log('\n| one object, bucketbridge copy streamed (GET+PUT) | wall s | peak RSS MiB | result |\n|---|---:|---:|---|\n' + memory.join('\n'));
   console.log('\ncommands:\n' + all.map((t) => `  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`).join('\n'));
 }
 
