@@ -100,6 +100,8 @@ async function execute(command: EngineCommand, source: string, destination: stri
   const onSignal = (signal: NodeJS.Signals): void => shutdown(engine, logger, signal, flags.drainSeconds);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // The one-line error is written after the logs are flushed, so that it is stderr's last line.
+  let problem: string | undefined;
   try {
     if (flags.metricsAddr !== undefined) server = await serveMetrics(flags.metricsAddr, metrics.registry);
     const summary = await engine.start();
@@ -108,18 +110,18 @@ async function execute(command: EngineCommand, source: string, destination: stri
     return summary.failed > 0 || summary.stopped || (command === 'check' && summary.differences > 0) ? 1 : 0;
   } catch (err) {
     bar?.stop();
+    problem = err instanceof Error ? err.message : String(err);
     if (err instanceof ConfigurationError) {
       logger.error({ err: err.message }, 'bad configuration');
-      process.stderr.write(`bucketbridge: ${err.message}\n`);
       return 2;
     }
     logger.error({ err }, 'run failed');
-    process.stderr.write(`bucketbridge: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
     // The handlers stay: a late signal must not kill the process while it flushes and exits.
     server?.close();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    if (problem !== undefined) process.stderr.write(`bucketbridge: ${problem}\n`);
   }
 }
 

@@ -24,6 +24,7 @@ import { Semaphore, runPool } from '../pool';
 import { withRetry } from '../retry';
 import { createS3Client } from '../s3/client';
 import { S3Bucket } from '../s3/s3-bucket';
+import { S3Http } from '../s3/s3-http';
 import { DEFAULT_TUNING, type EngineTuning } from '../tuning';
 import { DeleteSpool } from './delete-spool';
 import { fileMd5, localEtag } from './local-etag';
@@ -241,8 +242,10 @@ export class SyncEngine {
       throw err;
     }
     if (location.kind === 'local') return { kind: 'local', directory: new LocalDirectory(location, ctx) };
-    const client = createS3Client(config as RemoteConfig, { maxSockets: this.transfers + this.checkers });
-    return { kind: 's3', bucket: new S3Bucket(client, config as RemoteConfig, location, ctx) };
+    const maxSockets = this.transfers + this.checkers;
+    const client = createS3Client(config as RemoteConfig, { maxSockets });
+    const http = new S3Http(config as RemoteConfig, maxSockets);
+    return { kind: 's3', bucket: new S3Bucket(client, http, config as RemoteConfig, location, ctx) };
   }
 
   private async probe(side: Side, role: 'source' | 'destination', create: boolean): Promise<void> {

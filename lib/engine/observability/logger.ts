@@ -17,8 +17,8 @@ export const REDACT_PATHS = [
   '*.headers["x-amz-security-token"]',
 ];
 
-/** JSON lines on stderr (stdout is kept for `--json`), with credentials redacted. */
-export function createLogger(level: string, destination: DestinationStream = pino.destination({ fd: 2, sync: false })): Logger {
+/** JSON lines on stderr (stdout is kept for `--json`), with credentials redacted. Written synchronously: a run logs little at info, and nothing is lost or reordered at exit. */
+export function createLogger(level: string, destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
   return pino(
     {
       name: 'bucketbridge',

@@ -1,24 +1,22 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   PutObjectTaggingCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
-  type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
 import type { EngineContext } from '../context';
 import { ConfigurationError, describeError } from '../errors';
+import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
 
 /** The headers and metadata the engine preserves on copy. */
 export interface ObjectHeaders {
@@ -49,6 +47,7 @@ const CLEANUP_TIMEOUT_MS = 30_000;
 export class S3Bucket {
   constructor(
     readonly client: S3Client,
+    private readonly http: S3Http,
     readonly config: RemoteConfig,
     readonly location: RemoteLocation,
     private readonly ctx: EngineContext,
@@ -95,29 +94,24 @@ export class S3Bucket {
    */
   async *list(): AsyncGenerator<ObjectEntry> {
     const prefix = this.location.prefix;
-    const fetchPage = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
-      const page = this.ctx.retry('ListObjectsV2', () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }), {
-          abortSignal: this.ctx.signal,
-        }),
+    const fetchPage = (token: string | undefined): Promise<ListPage> => {
+      const query: Record<string, string> = { 'list-type': '2', prefix };
+      if (token !== undefined) query['continuation-token'] = token;
+      const page = this.ctx.retry('ListObjectsV2', async () =>
+        parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal }))),
       );
       // Awaited below; this only keeps a page fetched ahead from being an unhandled rejection
       // when the consumer stops early.
       page.catch(() => undefined);
       return page;
     };
-    let next: Promise<ListObjectsV2CommandOutput> | undefined = fetchPage(undefined);
+    let next: Promise<ListPage> | undefined = fetchPage(undefined);
     while (next !== undefined) {
-      const page: ListObjectsV2CommandOutput = await next;
-      next = page.IsTruncated === true && page.NextContinuationToken !== undefined ? fetchPage(page.NextContinuationToken) : undefined;
-      for (const item of page.Contents ?? []) {
-        if (item.Key === undefined || !item.Key.startsWith(prefix) || item.Key === prefix) continue;
-        yield {
-          key: item.Key.slice(prefix.length),
-          size: item.Size ?? 0,
-          etag: unquoteEtag(item.ETag ?? ''),
-          modified: item.LastModified ?? new Date(0),
-        };
+      const page: ListPage = await next;
+      next = page.nextToken === undefined ? undefined : fetchPage(page.nextToken);
+      for (const item of page.contents) {
+        if (!item.key.startsWith(prefix) || item.key === prefix) continue;
+        yield { key: item.key.slice(prefix.length), size: item.size, etag: unquoteEtag(item.etag), modified: new Date(item.lastModified) };
       }
     }
   }
@@ -140,26 +134,16 @@ export class S3Bucket {
 
   /** A streamed GET (of a byte range when given); the caller must consume or destroy the body. */
   async get(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; head: HeadResult }> {
-    const out = await this.ctx.retry('GetObject', () =>
-      this.client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          Range: range === undefined ? undefined : `bytes=${range.start}-${range.end}`,
-        }),
-        { abortSignal: this.ctx.signal },
-      ),
+    const response = await this.ctx.retry('GetObject', () =>
+      this.http.send({
+        method: 'GET',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        headers: range === undefined ? {} : { range: `bytes=${range.start}-${range.end}` },
+        signal: this.ctx.signal,
+      }),
     );
-    return {
-      body: out.Body as Readable,
-      head: {
-        size: out.ContentLength ?? 0,
-        etag: unquoteEtag(out.ETag ?? ''),
-        modified: out.LastModified ?? new Date(0),
-        headers: pickHeaders(out),
-        tagCount: out.TagCount ?? 0,
-      },
-    };
+    return { body: response, head: headFromResponse(response.headers) };
   }
 
   /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
@@ -186,40 +170,51 @@ export class S3Bucket {
 
   /**
    * One streamed PUT. Not retried here: the body is consumed by the attempt, so the caller retries
-   * by opening the body again.
+   * by opening the body again. The body is destroyed if the request fails.
    */
   async put(key: string, body: Readable, size: number, headers: ObjectHeaders, tagging: string): Promise<string> {
-    // The SDK sends no Content-Length for an empty stream; an empty buffer has one.
+    const wire: Record<string, string> = { ...wireHeaders(headers), 'content-length': String(size) };
+    if (tagging !== '') wire['x-amz-tagging'] = tagging;
     if (size === 0) body.destroy();
-    const out = await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.fullKey(key),
-        Body: size === 0 ? Buffer.alloc(0) : body,
-        ContentLength: size,
-        ...headerSafe(headers),
-        Tagging: tagging === '' ? undefined : tagging,
-      }),
-      { abortSignal: this.ctx.signal },
-    );
-    return unquoteEtag(out.ETag ?? '');
+    try {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        headers: wire,
+        body: size === 0 ? Buffer.alloc(0) : body,
+        signal: this.ctx.signal,
+      });
+      response.resume();
+      return unquoteEtag(String(response.headers.etag ?? ''));
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
   }
 
-  /** Server-side copy of a whole object (up to 5 GiB) with its headers, metadata and tags. */
+  /**
+   * Server-side copy of a whole object (up to 5 GiB) with its headers, metadata and tags. CopyObject
+   * may answer 200 with an `<Error>` document, which counts as a failure.
+   */
   async copyFrom(source: S3Bucket, sourceKey: string, key: string): Promise<string> {
-    const out = await this.ctx.retry('CopyObject', () =>
-      this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          CopySource: copySource(source, sourceKey),
-          MetadataDirective: 'COPY',
-          TaggingDirective: 'COPY',
-        }),
-        { abortSignal: this.ctx.signal },
-      ),
-    );
-    return unquoteEtag(out.CopyObjectResult?.ETag ?? '');
+    return this.ctx.retry('CopyObject', async () => {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        headers: {
+          'content-length': '0',
+          'x-amz-copy-source': copySource(source, sourceKey),
+          'x-amz-metadata-directive': 'COPY',
+          'x-amz-tagging-directive': 'COPY',
+        },
+        signal: this.ctx.signal,
+      });
+      const xml = await readText(response);
+      if (xml.includes('<Error>')) throw errorFrom(xml, 500);
+      return unquoteEtag((/<ETag>([^<]*)<\/ETag>/.exec(xml)?.[1] ?? '').replace(/&quot;/g, '"'));
+    });
   }
 
   /**
@@ -332,6 +327,52 @@ function pickHeaders(out: ObjectHeaders): ObjectHeaders {
   };
 }
 
+/** The preserved headers of a GET response, as the SDK would report them. */
+function headFromResponse(headers: IncomingHttpHeaders): HeadResult {
+  const text = (name: string): string | undefined => {
+    const value = headers[name];
+    return value === undefined ? undefined : String(value);
+  };
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = String(value);
+  }
+  const expires = text('expires');
+  const expiresDate = expires === undefined ? undefined : new Date(expires);
+  return {
+    size: Number(text('content-length') ?? 0),
+    etag: unquoteEtag(text('etag') ?? ''),
+    modified: new Date(text('last-modified') ?? 0),
+    headers: {
+      ContentType: text('content-type'),
+      CacheControl: text('cache-control'),
+      ContentDisposition: text('content-disposition'),
+      ContentEncoding: text('content-encoding'),
+      ContentLanguage: text('content-language'),
+      Expires: expiresDate !== undefined && !Number.isNaN(expiresDate.getTime()) ? expiresDate : undefined,
+      Metadata: metadata,
+    },
+    tagCount: Number(text('x-amz-tagging-count') ?? 0),
+  };
+}
+
+/** The preserved headers as HTTP request headers, metadata made header-safe. */
+function wireHeaders(headers: ObjectHeaders): Record<string, string> {
+  const safe = headerSafe(headers);
+  const wire: Record<string, string> = {};
+  const set = (name: string, value: string | undefined): void => {
+    if (value !== undefined) wire[name] = value;
+  };
+  set('content-type', safe.ContentType);
+  set('cache-control', safe.CacheControl);
+  set('content-disposition', safe.ContentDisposition);
+  set('content-encoding', safe.ContentEncoding);
+  set('content-language', safe.ContentLanguage);
+  set('expires', safe.Expires?.toUTCString());
+  for (const [name, value] of Object.entries(safe.Metadata ?? {})) wire[`x-amz-meta-${name}`] = value;
+  return wire;
+}
+
 function headerSafe(headers: ObjectHeaders): ObjectHeaders {
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers.Metadata ?? {})) metadata[name] = headerSafeValue(value);
@@ -344,5 +385,5 @@ function headerSafe(headers: ObjectHeaders): ObjectHeaders {
 
 /** `bucket/key` with each key segment URL-encoded, as CopySource wants it. */
 function copySource(source: S3Bucket, key: string): string {
-  return `${source.bucket}/${source.fullKey(key).split('/').map(encodeURIComponent).join('/')}`;
+  return `${source.bucket}/${encodeKeyPath(source.fullKey(key))}`;
 }
