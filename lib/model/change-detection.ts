@@ -45,7 +45,7 @@ export function etagPartCount(etag: string): number | undefined {
 
 /** Strips the quotes S3 puts around ETags. */
 export function unquoteEtag(etag: string): string {
-  return etag.replace(/^"+|"+$/g, '');
+  return etag.startsWith('"') || etag.endsWith('"') ? etag.replace(/^"+|"+$/g, '') : etag;
 }
 
 /**

@@ -7,6 +7,11 @@ export interface Pair<T> {
   readonly destination?: T;
 }
 
+/** A listing that came out of key order. */
+export class ListingOrderError extends Error {
+  override readonly name = 'ListingOrderError';
+}
+
 /**
  * Merges two listings, each sorted by key in UTF-8 byte order, into one stream of pairs in that
  * order. Holds one entry of each side at a time. Throws if a listing is out of order, since a
@@ -16,41 +21,54 @@ export async function* mergeListings<T extends { readonly key: string }>(
   source: AsyncIterable<T>,
   destination: AsyncIterable<T>,
 ): AsyncGenerator<Pair<T>> {
-  const src = ordered(source, 'source');
-  const dst = ordered(destination, 'destination');
-  let a = await src.next();
-  let b = await dst.next();
+  const src = new Cursor(source, 'source');
+  const dst = new Cursor(destination, 'destination');
   try {
-    while (!a.done || !b.done) {
-      const order = a.done ? 1 : b.done ? -1 : compareKeys(a.value.key, b.value.key);
-      if (order < 0 && !a.done) {
-        yield { key: a.value.key, source: a.value };
-        a = await src.next();
-      } else if (order > 0 && !b.done) {
-        yield { key: b.value.key, destination: b.value };
-        b = await dst.next();
-      } else if (!a.done && !b.done) {
-        yield { key: a.value.key, source: a.value, destination: b.value };
-        [a, b] = await Promise.all([src.next(), dst.next()]);
+    await Promise.all([src.advance(), dst.advance()]);
+    while (src.current !== undefined || dst.current !== undefined) {
+      const a = src.current;
+      const b = dst.current;
+      const order = a === undefined ? 1 : b === undefined ? -1 : compareKeys(a.key, b.key);
+      if (order < 0 && a !== undefined) {
+        yield { key: a.key, source: a };
+        await src.advance();
+      } else if (order > 0 && b !== undefined) {
+        yield { key: b.key, destination: b };
+        await dst.advance();
+      } else if (a !== undefined && b !== undefined) {
+        yield { key: a.key, source: a, destination: b };
+        await Promise.all([src.advance(), dst.advance()]);
       }
     }
   } finally {
-    await Promise.all([src.return(undefined), dst.return(undefined)]);
+    await Promise.all([src.close(), dst.close()]);
   }
 }
 
-/** A listing that came out of key order. */
-export class ListingOrderError extends Error {
-  override readonly name = 'ListingOrderError';
-}
+/** The current entry of one listing, checked to come after the previous one. */
+class Cursor<T extends { readonly key: string }> {
+  private readonly iterator: AsyncIterator<T>;
+  current: T | undefined;
+  private done = false;
 
-async function* ordered<T extends { readonly key: string }>(items: AsyncIterable<T>, side: string): AsyncGenerator<T> {
-  let previous: string | undefined;
-  for await (const item of items) {
-    if (previous !== undefined && compareKeys(previous, item.key) >= 0) {
-      throw new ListingOrderError(`${side} listing is not in key order: '${item.key}' after '${previous}'`);
+  constructor(
+    items: AsyncIterable<T>,
+    private readonly side: string,
+  ) {
+    this.iterator = items[Symbol.asyncIterator]();
+  }
+
+  async advance(): Promise<void> {
+    const previous = this.current;
+    const next = await this.iterator.next();
+    this.done = next.done === true;
+    this.current = this.done ? undefined : (next.value as T);
+    if (previous !== undefined && this.current !== undefined && compareKeys(previous.key, this.current.key) >= 0) {
+      throw new ListingOrderError(`${this.side} listing is not in key order: '${this.current.key}' after '${previous.key}'`);
     }
-    previous = item.key;
-    yield item;
+  }
+
+  async close(): Promise<void> {
+    if (!this.done) await this.iterator.return?.();
   }
 }
