@@ -97,7 +97,8 @@ export class S3Http {
   /** Sends one request; resolves with the response on 2xx (body unread), else rejects with S3HttpError. */
   async send(req: S3HttpRequest): Promise<IncomingMessage> {
     const basePath = this.base.pathname.replace(/\/+$/, '');
-    const virtual = !this.config.forcePathStyle;
+    // A dotted bucket name would not match the endpoint's TLS certificate as a host name.
+    const virtual = !this.config.forcePathStyle && !req.bucket.includes('.');
     const host = virtual ? `${req.bucket}.${this.base.host}` : this.base.host;
     const path = virtual ? `${basePath}/${encodeKeyPath(req.key)}` : `${basePath}/${encodeSegment(req.bucket)}/${encodeKeyPath(req.key)}`;
     const query = req.query ?? {};
