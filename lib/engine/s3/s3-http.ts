@@ -82,7 +82,7 @@ export class S3Http {
   ) {
     this.base = new URL(config.endpoint ?? `https://s3.${config.region}.amazonaws.com`);
     this.https = this.base.protocol === 'https:';
-    const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+    const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, noDelay: true };
     this.agent = this.https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.signer = new SignatureV4({
       credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken },
