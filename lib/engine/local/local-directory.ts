@@ -85,8 +85,9 @@ export class LocalDirectory {
     return join(this.root, ...segments);
   }
 
+  /** A file's bytes (a range of them when given); the request that consumes it carries the abort. */
   read(key: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.pathOf(key), { ...range, signal: this.ctx.signal });
+    return createReadStream(this.pathOf(key), range);
   }
 
   /** Writes `body` to a temporary file beside the target, sets its mtime, then renames it into place. */

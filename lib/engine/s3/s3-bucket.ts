@@ -93,27 +93,23 @@ export class S3Bucket {
    * pages (2,000 entries) are held.
    */
   async *list(): AsyncGenerator<ObjectEntry> {
-    const prefix = this.location.prefix;
-    const fetchPage = (token: string | undefined): Promise<ListPage> => {
-      const query: Record<string, string> = { 'list-type': '2', prefix };
-      if (token !== undefined) query['continuation-token'] = token;
-      const page = this.ctx.retry('ListObjectsV2', async () =>
-        parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal }))),
-      );
-      // Awaited below; this only keeps a page fetched ahead from being an unhandled rejection
-      // when the consumer stops early.
-      page.catch(() => undefined);
-      return page;
-    };
-    let next: Promise<ListPage> | undefined = fetchPage(undefined);
-    while (next !== undefined) {
-      const page: ListPage = await next;
-      next = page.nextToken === undefined ? undefined : fetchPage(page.nextToken);
+    const base = this.location.prefix;
+    const pages = new PageStream((token) => this.fetchPage(base, token));
+    for await (const page of pages.pages()) {
       for (const item of page.contents) {
-        if (!item.key.startsWith(prefix) || item.key === prefix) continue;
-        yield { key: item.key.slice(prefix.length), size: item.size, etag: unquoteEtag(item.etag), modified: new Date(item.lastModified) };
+        // A marker object named like the location's prefix is the location itself, not a key in it.
+        if (item.key === base) continue;
+        yield { key: item.key.slice(base.length), size: item.size, etag: unquoteEtag(item.etag), modified: new Date(item.lastModified) };
       }
     }
+  }
+
+  private fetchPage(prefix: string, token: string | undefined): Promise<ListPage> {
+    const query: Record<string, string> = { 'list-type': '2', prefix };
+    if (token !== undefined) query['continuation-token'] = token;
+    return this.ctx.retry('ListObjectsV2', async () =>
+      parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal }))),
+    );
   }
 
   /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
@@ -231,20 +227,28 @@ export class S3Bucket {
     return out.UploadId;
   }
 
-  /** One streamed part; the caller retries by opening the part's body again. */
+  /**
+   * One streamed part; the caller retries by opening the part's body again. The body is destroyed
+   * if the request fails.
+   */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<string> {
-    const out = await this.client.send(
-      new UploadPartCommand({
-        Bucket: this.bucket,
-        Key: this.fullKey(key),
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: body,
-        ContentLength: size,
-      }),
-      { abortSignal: this.ctx.signal },
-    );
-    return unquoteEtag(out.ETag ?? '');
+    try {
+      const out = await this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: size,
+        }),
+        { abortSignal: this.ctx.signal },
+      );
+      return unquoteEtag(out.ETag ?? '');
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
   }
 
   async uploadPartCopy(
@@ -386,4 +390,31 @@ function headerSafe(headers: ObjectHeaders): ObjectHeaders {
 /** `bucket/key` with each key segment URL-encoded, as CopySource wants it. */
 function copySource(source: S3Bucket, key: string): string {
   return `${source.bucket}/${encodeKeyPath(source.fullKey(key))}`;
+}
+
+/**
+ * A listing's pages, the first requested on construction and each next one as soon as its
+ * predecessor arrives (one page ahead). A page fetched ahead and never read cannot become an
+ * unhandled rejection.
+ */
+class PageStream {
+  private next: Promise<ListPage> | undefined;
+
+  constructor(private readonly fetch: (token: string | undefined) => Promise<ListPage>) {
+    this.next = this.request(undefined);
+  }
+
+  private request(token: string | undefined): Promise<ListPage> {
+    const page = this.fetch(token);
+    page.catch(() => undefined);
+    return page;
+  }
+
+  async *pages(): AsyncGenerator<ListPage> {
+    while (this.next !== undefined) {
+      const page = await this.next;
+      this.next = page.nextToken === undefined ? undefined : this.request(page.nextToken);
+      yield page;
+    }
+  }
 }

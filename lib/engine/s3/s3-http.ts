@@ -96,6 +96,12 @@ export class S3Http {
 
   /** Sends one request; resolves with the response on 2xx (body unread), else rejects with S3HttpError. */
   async send(req: S3HttpRequest): Promise<IncomingMessage> {
+    // A body stream may fail (or be destroyed) while the request is still being signed: listen
+    // from the start, so that the failure ends this request instead of going unhandled.
+    const stream = req.body === undefined || Buffer.isBuffer(req.body) ? undefined : req.body;
+    let bodyError: Error | undefined;
+    let onBodyError: (err: Error) => void = (err) => (bodyError = err);
+    stream?.on('error', (err: Error) => onBodyError(err));
     const basePath = this.base.pathname.replace(/\/+$/, '');
     // A dotted bucket name would not match the endpoint's TLS certificate as a host name.
     const virtual = !this.config.forcePathStyle && !req.bucket.includes('.');
@@ -130,12 +136,13 @@ export class S3Http {
       });
       outgoing.once('response', resolve);
       outgoing.once('error', reject);
-      if (req.body === undefined) outgoing.end();
-      else if (Buffer.isBuffer(req.body)) outgoing.end(req.body);
-      else {
-        req.body.once('error', (err) => outgoing.destroy(err));
-        req.body.pipe(outgoing);
+      if (stream === undefined) {
+        outgoing.end(req.body);
+        return;
       }
+      onBodyError = (err) => outgoing.destroy(err);
+      if (bodyError !== undefined) outgoing.destroy(bodyError);
+      else stream.pipe(outgoing);
     });
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return response;
