@@ -1,52 +1,39 @@
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSync } from '../../lib/engine';
-import { createBucket, s3 } from '../support/gateway';
-import { body, listAll, md5, objectMd5, remotesEnv } from './fixtures';
+import { createBucket } from '../support/gateway';
+import { body, listAll, md5, objectMd5, remotesEnv, useScratch } from './fixtures';
 
 // Change detection is size + ETag, from listings alone. Multipart copies reproduce the source's
 // part layout so the ETags match; when they cannot, modification times decide.
 const MiB = 1024 * 1024;
 
-let client: S3Client;
-let dir: string;
-
-beforeAll(async () => {
-  client = s3();
-  dir = await mkdtemp(join(tmpdir(), 'bb-change-'));
-});
-
-afterAll(async () => {
-  client.destroy();
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = useScratch('change');
 
 async function upload(bucket: string, key: string, data: Buffer): Promise<void> {
-  await new Upload({ client, params: { Bucket: bucket, Key: key, Body: data }, partSize: 5 * MiB }).done();
+  await new Upload({ client: scratch.client, params: { Bucket: bucket, Key: key, Body: data }, partSize: 5 * MiB }).done();
 }
 
 async function unevenUpload(bucket: string, key: string, sizes: number[]): Promise<void> {
-  const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const created = await scratch.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
   const parts = [];
   for (const [i, size] of sizes.entries()) {
-    const out = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body: body(size) }));
+    const out = await scratch.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body: body(size) }));
     parts.push({ PartNumber: i + 1, ETag: out.ETag });
   }
-  await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts: parts } }));
+  await scratch.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts: parts } }));
 }
 
 const etagOf = async (bucket: string, key: string): Promise<string | undefined> =>
-  (await listAll(client, bucket)).find((o) => o.key === key)?.etag;
+  (await listAll(scratch.client, bucket)).find((o) => o.key === key)?.etag;
 
 describe('change detection', () => {
   it('does not re-copy an unchanged multipart object: the copy has the source ETag', async () => {
@@ -73,7 +60,7 @@ describe('change detection', () => {
       differences: 1,
     });
     expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `far:${destination}`, env })).toMatchObject({ copied: 1 });
-    expect(await objectMd5(client, destination, 'mp')).toBe(md5(changed));
+    expect(await objectMd5(scratch.client, destination, 'mp')).toBe(md5(changed));
   });
 
   it('falls back to times when uneven parts cannot be reproduced: unchanged stays, changed is copied', async () => {
@@ -93,21 +80,21 @@ describe('change detection', () => {
   it('detects a changed single-part object of the same size by its MD5, unless --size-only', async () => {
     const env = remotesEnv();
     const [source, destination] = await Promise.all([createBucket('cd-src'), createBucket('cd-dst')]);
-    await client.send(new PutObjectCommand({ Bucket: source, Key: 'plain', Body: 'version-1' }));
+    await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'plain', Body: 'version-1' }));
     await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env });
-    await client.send(new PutObjectCommand({ Bucket: source, Key: 'plain', Body: 'version-2' }));
+    await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'plain', Body: 'version-2' }));
     expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env, compare: 'size-only' })).toMatchObject({
       copied: 0,
     });
     expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env })).toMatchObject({ copied: 1 });
-    expect(await objectMd5(client, destination, 'plain')).toBe(md5(Buffer.from('version-2')));
+    expect(await objectMd5(scratch.client, destination, 'plain')).toBe(md5(Buffer.from('version-2')));
   });
 
   it('between a directory and a bucket, uses times by default and content hashes with --checksum', async () => {
     const env = remotesEnv();
     const tuning = { multipartThresholdBytes: 6 * MiB, partSizeBytes: 5 * MiB };
     const destination = await createBucket('cd-local');
-    const local = join(dir, 'local');
+    const local = join(scratch.dir, 'local');
     await mkdir(local, { recursive: true });
     await writeFile(join(local, 'big'), body(11 * MiB));
     await writeFile(join(local, 'small'), 'aaaa');

@@ -11,7 +11,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { gateway, rcloneEnv, type Gateway } from '../support/gateway';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { gateway, rcloneEnv, s3, type Gateway } from '../support/gateway';
 
 /**
  * `src` and `dst` share endpoint and credentials (server-side copies); `far` is the same gateway
@@ -74,4 +78,25 @@ export async function describeObject(client: S3Client, bucket: string, key: stri
 export async function openUploads(client: S3Client, bucket: string): Promise<number> {
   const out = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
   return (out.Uploads ?? []).length;
+}
+
+export interface Scratch {
+  /** An S3 client for the gateway, for the test's own reads and writes. */
+  readonly client: S3Client;
+  /** A temporary directory, removed after the file's tests. */
+  readonly dir: string;
+}
+
+/** Registers hooks giving the file's tests a gateway client and a temporary directory. */
+export function useScratch(name: string): Scratch {
+  const scratch = {} as { client: S3Client; dir: string };
+  beforeAll(async () => {
+    scratch.client = s3();
+    scratch.dir = await mkdtemp(join(tmpdir(), `bb-${name}-`));
+  });
+  afterAll(async () => {
+    scratch.client.destroy();
+    await rm(scratch.dir, { recursive: true, force: true });
+  });
+  return scratch;
 }

@@ -1,33 +1,21 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { SyncEngine, runSync } from '../../lib/engine';
-import { createBucket, s3 } from '../support/gateway';
-import { body, listAll, openUploads, remotesEnv } from './fixtures';
+import { createBucket } from '../support/gateway';
+import { body, listAll, openUploads, remotesEnv, useScratch } from './fixtures';
 
 const MiB = 1024 * 1024;
 
-let client: S3Client;
-let dir: string;
-
-beforeAll(async () => {
-  client = s3();
-  dir = await mkdtemp(join(tmpdir(), 'bb-sync-'));
-});
-
-afterAll(async () => {
-  client.destroy();
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = useScratch('sync');
 
 async function fill(bucket: string, keys: string[], text = 'x'): Promise<void> {
-  for (const key of keys) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${text}:${key}` }));
+  for (const key of keys) await scratch.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${text}:${key}` }));
 }
 
-const keysOf = async (bucket: string): Promise<string[]> => (await listAll(client, bucket)).map((o) => o.key);
+const keysOf = async (bucket: string): Promise<string[]> => (await listAll(scratch.client, bucket)).map((o) => o.key);
 
 describe('sync', () => {
   it('makes the destination identical, deleting extras in batches, and a re-run does nothing', async () => {
@@ -86,7 +74,7 @@ describe('sync', () => {
     const env = remotesEnv();
     const source = await createBucket('sync-fail');
     await fill(source, ['ok-1', 'a//b', 'ok-2']);
-    const local = join(dir, 'fail');
+    const local = join(scratch.dir, 'fail');
     await mkdir(local, { recursive: true });
     await writeFile(join(local, 'extra'), 'kept because a copy failed');
     const summary = await runSync({ command: 'sync', source: `src:${source}`, destination: local, env });
@@ -114,7 +102,7 @@ describe('sync', () => {
   it('aborting mid-upload leaves no partial object and no open multipart upload', async () => {
     const env = remotesEnv();
     const destination = await createBucket('sync-abort');
-    const local = join(dir, 'abort');
+    const local = join(scratch.dir, 'abort');
     await mkdir(local, { recursive: true });
     await writeFile(join(local, 'large'), body(60 * MiB));
     const engine = new SyncEngine({
@@ -126,12 +114,12 @@ describe('sync', () => {
       tuning: { multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB },
     });
     const done = engine.start();
-    while ((await openUploads(client, destination)) === 0) await sleep(20);
+    while ((await openUploads(scratch.client, destination)) === 0) await sleep(20);
     await engine.stop({ abort: true });
     const summary = await done;
     expect(summary.stopped).toBe(true);
     expect(summary.copied).toBe(0);
-    expect(await openUploads(client, destination)).toBe(0);
+    expect(await openUploads(scratch.client, destination)).toBe(0);
     expect(await keysOf(destination)).toEqual([]);
   });
 });
