@@ -69,6 +69,7 @@ export interface Progress {
   readonly bytesDone: number;
   /** Bytes of the objects found to copy so far; grows while the listings are read. */
   readonly bytesToCopy: number;
+  /** The source listing has been read to its end: `bytesToCopy` is final. */
   readonly listingDone: boolean;
 }
 
@@ -154,7 +155,7 @@ export class SyncEngine {
     const deps = { ctx, tuning: this.tuning, slots, serverSide, partConcurrency: this.transfers };
     const spool = command === 'sync' ? new DeleteSpool() : undefined;
     const eitherLocal = source.kind === 'local' || destination.kind === 'local';
-    const pairs = mergeListings(this.listed(source, eitherLocal), this.listed(destination, eitherLocal));
+    const pairs = mergeListings(this.listed(source, eitherLocal, true), this.listed(destination, eitherLocal, false));
     const handle = async (pair: Pair<ObjectEntry>): Promise<void> => {
       const verdict = await this.verdict(pair, source, destination);
       if (verdict === 'same') return this.count('skipped');
@@ -188,7 +189,6 @@ export class SyncEngine {
     };
     try {
       await runPool(pairs, this.transfers + this.checkers, handle, () => this.stopping);
-      this.listingDone = true;
       if (spool !== undefined && !this.stopping) await this.deleteExtras(spool, destination, dryRun);
     } catch (err) {
       if (this.controller.signal.aborted) this.logger.warn({ err: describeError(err) }, 'run aborted');
@@ -257,12 +257,14 @@ export class SyncEngine {
    * The side's listing through the filters. Directory markers (`dir/`, 0 bytes) have no file to
    * map to, so they are left out when either side is a local directory.
    */
-  private async *listed(side: Side, eitherLocal: boolean): AsyncGenerator<ObjectEntry> {
+  private async *listed(side: Side, eitherLocal: boolean, isSource: boolean): AsyncGenerator<ObjectEntry> {
     const entries = side.kind === 's3' ? side.bucket.list() : side.directory.list();
     for await (const entry of entries) {
       if (eitherLocal && entry.key.endsWith('/')) continue;
       if (this.filter.matches(entry.key)) yield entry;
     }
+    // From here on the bytes to copy are all known, so progress can show a true total and ETA.
+    if (isSource) this.listingDone = true;
   }
 
   private async verdict(pair: Pair<ObjectEntry>, source: Side, destination: Side): Promise<'same' | 'extra' | string> {

@@ -76,6 +76,14 @@ describe('SyncEngine between local directories', () => {
     expect(await run({ command: 'check', compare: 'size-only' })).toMatchObject({ differences: 0 });
   });
 
+  it('reports progress with a total that is final once the source listing is read', async () => {
+    await put(src, 'a', 'aa');
+    await put(src, 'b', 'bbb');
+    const seen: { bytesDone: number; bytesToCopy: number; listingDone: boolean }[] = [];
+    await run({ transfers: 1, checkers: 1, onProgress: (p) => seen.push(p) });
+    expect(seen.at(-1)).toMatchObject({ objectsDone: 2, bytesDone: 5, bytesToCopy: 5, listingDone: true });
+  });
+
   it('copy never deletes', async () => {
     await put(src, 'a', 'a');
     await put(dst, 'extra', 'x');
