@@ -22,7 +22,7 @@ import { LocalDirectory } from '../local/local-directory';
 import { EngineMetrics, type Outcome } from '../observability/metrics';
 import { Semaphore, runPool } from '../pool';
 import { withRetry } from '../retry';
-import { createS3Client } from '../s3/client';
+import { LazyS3Client } from '../s3/client';
 import { S3Bucket } from '../s3/s3-bucket';
 import { S3Http } from '../s3/s3-http';
 import { DEFAULT_TUNING, type EngineTuning } from '../tuning';
@@ -243,7 +243,7 @@ export class SyncEngine {
     }
     if (location.kind === 'local') return { kind: 'local', directory: new LocalDirectory(location, ctx) };
     const maxSockets = this.transfers + this.checkers;
-    const client = createS3Client(config as RemoteConfig, { maxSockets });
+    const client = new LazyS3Client(config as RemoteConfig, { maxSockets });
     const http = new S3Http(config as RemoteConfig, maxSockets);
     return { kind: 's3', bucket: new S3Bucket(client, http, config as RemoteConfig, location, ctx) };
   }

@@ -1,7 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { RemoteConfig } from '../../model';
+
+/** The SDK module, loaded on first use. */
+export type S3Sdk = typeof import('@aws-sdk/client-s3');
 
 export interface ClientOptions {
   /** Sockets kept open per endpoint: sized to the run's transfers and checkers. */
@@ -15,9 +18,9 @@ export interface ClientOptions {
  * SDK's own retries off, since streamed bodies cannot be replayed and the engine retries whole
  * operations itself (see `withRetry`).
  */
-export function createS3Client(config: RemoteConfig, options: ClientOptions): S3Client {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
-  return new S3Client({
+export function createS3Client(sdk: S3Sdk, config: RemoteConfig, options: ClientOptions): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, noDelay: true };
+  return new sdk.S3Client({
     region: config.region,
     endpoint: config.endpoint,
     forcePathStyle: config.forcePathStyle,
@@ -36,4 +39,22 @@ export function createS3Client(config: RemoteConfig, options: ClientOptions): S3
       requestTimeout: 300_000,
     },
   });
+}
+
+/**
+ * An SDK client made on first use. Most runs (listings, and GET/PUT/CopyObject of objects that fit
+ * one request) never need the SDK, whose loading is a good part of a short run's start-up.
+ */
+export class LazyS3Client {
+  private loading: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
+
+  constructor(
+    private readonly config: RemoteConfig,
+    private readonly options: ClientOptions,
+  ) {}
+
+  get(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    this.loading ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: createS3Client(sdk, this.config, this.options) }));
+    return this.loading;
+  }
 }

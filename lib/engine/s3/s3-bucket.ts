@@ -1,21 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectTaggingCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectTaggingCommand,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
 import type { EngineContext } from '../context';
 import { ConfigurationError, describeError } from '../errors';
+import type { LazyS3Client } from './client';
 import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
 
 /** The headers and metadata the engine preserves on copy. */
@@ -46,7 +34,7 @@ const CLEANUP_TIMEOUT_MS = 30_000;
  */
 export class S3Bucket {
   constructor(
-    readonly client: S3Client,
+    private readonly sdkClient: LazyS3Client,
     private readonly http: S3Http,
     readonly config: RemoteConfig,
     readonly location: RemoteLocation,
@@ -67,9 +55,8 @@ export class S3Bucket {
    */
   async probe(): Promise<void> {
     try {
-      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.location.prefix, MaxKeys: 1 }), {
-        abortSignal: this.ctx.signal,
-      });
+      const query = { 'list-type': '2', prefix: this.location.prefix, 'max-keys': '1' };
+      parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
     } catch (err) {
       throw new ConfigurationError(this.explain(err));
     }
@@ -114,8 +101,9 @@ export class S3Bucket {
 
   /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
   async head(key: string, partNumber?: number): Promise<HeadResult> {
+    const { client, sdk } = await this.sdkClient.get();
     const out = await this.ctx.retry('HeadObject', () =>
-      this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), PartNumber: partNumber }), {
+      client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), PartNumber: partNumber }), {
         abortSignal: this.ctx.signal,
       }),
     );
@@ -144,8 +132,9 @@ export class S3Bucket {
 
   /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
   async tagging(key: string): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
     const out = await this.ctx.retry('GetObjectTagging', () =>
-      this.client.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
+      client.send(new sdk.GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
         abortSignal: this.ctx.signal,
       }),
     );
@@ -155,10 +144,11 @@ export class S3Bucket {
   }
 
   async putTagging(key: string, tagging: string): Promise<void> {
+    const { client, sdk } = await this.sdkClient.get();
     const params = new URLSearchParams(tagging);
     const TagSet = [...params].map(([Key, Value]) => ({ Key, Value }));
     await this.ctx.retry('PutObjectTagging', () =>
-      this.client.send(new PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key), Tagging: { TagSet } }), {
+      client.send(new sdk.PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key), Tagging: { TagSet } }), {
         abortSignal: this.ctx.signal,
       }),
     );
@@ -218,8 +208,9 @@ export class S3Bucket {
    * whose answer never arrived could not be aborted, and would be left behind.
    */
   async createUpload(key: string, headers: ObjectHeaders): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
     const out = await this.ctx.retry('CreateMultipartUpload', () =>
-      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), ...headerSafe(headers) }), {
+      client.send(new sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), ...headerSafe(headers) }), {
         abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
       }),
     );
@@ -232,9 +223,10 @@ export class S3Bucket {
    * if the request fails.
    */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
     try {
-      const out = await this.client.send(
-        new UploadPartCommand({
+      const out = await client.send(
+        new sdk.UploadPartCommand({
           Bucket: this.bucket,
           Key: this.fullKey(key),
           UploadId: uploadId,
@@ -259,9 +251,10 @@ export class S3Bucket {
     sourceKey: string,
     range: { start: number; end: number },
   ): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
     const out = await this.ctx.retry('UploadPartCopy', () =>
-      this.client.send(
-        new UploadPartCopyCommand({
+      client.send(
+        new sdk.UploadPartCopyCommand({
           Bucket: this.bucket,
           Key: this.fullKey(key),
           UploadId: uploadId,
@@ -280,9 +273,10 @@ export class S3Bucket {
    * the multipart ETag from the part ETags instead of trusting this response.
    */
   async completeUpload(key: string, uploadId: string, partEtags: readonly string[]): Promise<void> {
+    const { client, sdk } = await this.sdkClient.get();
     await this.ctx.retry('CompleteMultipartUpload', () =>
-      this.client.send(
-        new CompleteMultipartUploadCommand({
+      client.send(
+        new sdk.CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: this.fullKey(key),
           UploadId: uploadId,
@@ -295,16 +289,18 @@ export class S3Bucket {
 
   /** Aborts an upload, even after the run was aborted, so that no orphan parts are left. */
   async abortUpload(key: string, uploadId: string): Promise<void> {
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }), {
+    const { client, sdk } = await this.sdkClient.get();
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }), {
       abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
     });
   }
 
   /** Deletes up to 1,000 keys in one request; returns the keys that failed, with the reason. */
   async deleteMany(keys: readonly string[]): Promise<{ key: string; reason: string }[]> {
+    const { client, sdk } = await this.sdkClient.get();
     const out = await this.ctx.retry('DeleteObjects', () =>
-      this.client.send(
-        new DeleteObjectsCommand({
+      client.send(
+        new sdk.DeleteObjectsCommand({
           Bucket: this.bucket,
           Delete: { Objects: keys.map((key) => ({ Key: this.fullKey(key) })), Quiet: true },
         }),
