@@ -223,20 +223,18 @@ export class S3Bucket {
    * if the request fails.
    */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<string> {
-    const { client, sdk } = await this.sdkClient.get();
     try {
-      const out = await client.send(
-        new sdk.UploadPartCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: size,
-        }),
-        { abortSignal: this.ctx.signal },
-      );
-      return unquoteEtag(out.ETag ?? '');
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { partNumber: String(partNumber), uploadId },
+        headers: { 'content-length': String(size) },
+        body,
+        signal: this.ctx.signal,
+      });
+      response.resume();
+      return unquoteEtag(String(response.headers.etag ?? ''));
     } catch (err) {
       body.destroy();
       throw err;
