@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'imports/**', 'node_modules/**', 'cdk8s.out/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'build/**', 'imports/**', 'node_modules/**', 'cdk8s.out/**', '.bench/**', '.cephlab*/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

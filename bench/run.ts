@@ -1,0 +1,283 @@
+/**
+ * npm run bench: bucketbridge sync (the bundle the image runs) against rclone sync and aws s3 sync
+ * on the lab's Ceph RGW, with the gateway's raw rate (plain SDK loops) as the ceiling.
+ *
+ * Every tool copies bucket to bucket on the same gateway with the same credentials, into a fresh
+ * empty bucket, so each uses server-side copy (CopyObject): rclone and aws do, and so does
+ * bucketbridge when one set of credentials reaches both buckets. The ceilings are therefore both a
+ * raw PutObject loop (what the issue asks for) and a raw CopyObject loop (the same work the tools do).
+ *
+ * Environment: BENCH_CONCURRENCY (default 16) and the lab's own (CEPHLAB_PORT, CEPHLAB_DIR).
+ * The 100,000-object buckets of the no-op dataset are kept between runs (seeding takes minutes);
+ * `bash scripts/cephlab.sh wipe` frees them.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { client, createBucket, Credentials, deleteBucket, inventory } from './s3';
+
+const repo = path.resolve(__dirname, '..');
+const work = path.join(repo, '.bench');
+const N = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const run = Date.now().toString(36);
+
+interface Measured {
+  seconds: number;
+  rssMiB: number;
+  stdout: string;
+  ok: boolean;
+  note: string;
+}
+
+interface Row {
+  dataset: string;
+  tool: string;
+  objects: number;
+  bytes: number;
+  m: Measured;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Runs a command under GNU time for its peak RSS; wall time is measured here. */
+async function measure(command: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
+  const rssFile = path.join(work, 'rss.txt');
+  const t0 = process.hrtime.bigint();
+  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...command], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rssKiB = Number(/(\d+)\s*$/.exec(readFileSync(rssFile, 'utf8'))?.[1] ?? 0);
+  return { seconds, rssMiB: rssKiB / 1024, stdout, ok: code === 0, note: code === 0 ? '' : `exit ${code}` };
+}
+
+function labCredentials(): { main: Credentials; alt: Credentials } {
+  execFileSync('bash', [path.join(repo, 'scripts/cephlab.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const out = execFileSync('bash', [path.join(repo, 'scripts/cephlab.sh'), 'env'], { encoding: 'utf8' });
+  const vars = new Map([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const get = (n: string): string => vars.get(n) ?? '';
+  const main = {
+    endpoint: get('BUCKETBRIDGE_TEST_S3_ENDPOINT'),
+    region: get('BUCKETBRIDGE_TEST_S3_REGION'),
+    accessKeyId: get('BUCKETBRIDGE_TEST_S3_ACCESS_KEY_ID'),
+    secretAccessKey: get('BUCKETBRIDGE_TEST_S3_SECRET_ACCESS_KEY'),
+  };
+  return {
+    main,
+    alt: { ...main, accessKeyId: get('CEPHLAB_ALT_ACCESS_KEY_ID'), secretAccessKey: get('CEPHLAB_ALT_SECRET_ACCESS_KEY') },
+  };
+}
+
+function rcloneEnv(remote: string, c: Credentials): Record<string, string> {
+  const p = `RCLONE_CONFIG_${remote}_`;
+  return {
+    [`${p}TYPE`]: 's3',
+    [`${p}PROVIDER`]: 'Ceph',
+    [`${p}ENDPOINT`]: c.endpoint,
+    [`${p}REGION`]: c.region,
+    [`${p}ACCESS_KEY_ID`]: c.accessKeyId,
+    [`${p}SECRET_ACCESS_KEY`]: c.secretAccessKey,
+  };
+}
+
+function awsEnv(c: Credentials): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: c.endpoint,
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_REGION: c.region,
+    AWS_DEFAULT_REGION: c.region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
+}
+
+/**
+ * The environment every child gets: ours without AWS_CA_BUNDLE (it breaks rclone 1.60, pitfall 15)
+ * and without the SDK's notice about Node 20 support on every raw loop's stderr.
+ */
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+  delete env.AWS_CA_BUNDLE;
+  return env;
+}
+
+interface Tool {
+  name: string;
+  command(src: string, dst: string): string[];
+  env: NodeJS.ProcessEnv;
+}
+
+function tools(c: Credentials, bundle: string): Tool[] {
+  const awsConfig = path.join(work, 'aws-config');
+  // awscli's documented S3 transfer settings; its concurrency is max_concurrent_requests.
+  writeFileSync(
+    awsConfig,
+    `[default]\nregion = ${c.region}\ns3 =\n  max_concurrent_requests = ${N}\n  max_queue_size = 10000\n  addressing_style = path\n`,
+  );
+  return [
+    {
+      name: 'bucketbridge',
+      command: (src, dst) => ['node', bundle, 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'],
+      env: baseEnv(rcloneEnv('CEPH', c)),
+    },
+    {
+      // rclone's S3 docs: --fast-list lists with fewer requests; --checksum compares size + MD5
+      // (the ETag) and so avoids a HEAD per object for the modification time.
+      name: 'rclone',
+      command: (src, dst) =>
+        ['rclone', 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--fast-list', '--checksum'],
+      env: baseEnv(rcloneEnv('CEPH', c)),
+    },
+    {
+      // Debian's awscli v2 (pitfall 6), which ignores AWS_ENDPOINT_URL (pitfall 8).
+      name: 'aws s3 sync',
+      command: (src, dst) =>
+        ['/usr/bin/aws', 's3', 'sync', `s3://${src}`, `s3://${dst}`, '--delete', '--endpoint-url', c.endpoint, '--only-show-errors'],
+      env: baseEnv({ ...awsEnv(c), AWS_CONFIG_FILE: awsConfig }),
+    },
+  ];
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| dataset | tool | wall s | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const rate = (r: Row): number => r.objects / r.m.seconds;
+  const find = (dataset: string, tool: string): Row | undefined =>
+    rows.find((r) => r.dataset === dataset && r.tool === tool && r.m.ok);
+  for (const r of rows) {
+    const rclone = find(r.dataset, 'rclone');
+    const put = find(r.dataset, 'raw PUT (SDK)');
+    const copy = find(r.dataset, 'raw CopyObject (SDK)');
+    const ratio = (other: Row | undefined, pct: boolean): string =>
+      !other || !r.m.ok ? '-' : pct ? `${((100 * rate(r)) / rate(other)).toFixed(0)} %` : `${(rate(r) / rate(other)).toFixed(2)}x`;
+    lines.push(
+      `| ${r.dataset} | ${r.tool}${r.m.note ? ` (${r.m.note})` : ''} | ${r.m.seconds.toFixed(1)} | ` +
+        `${r.m.ok ? rate(r).toFixed(0) : '-'} | ${r.bytes && r.m.ok ? (r.bytes / MiB / r.m.seconds).toFixed(1) : '-'} | ` +
+        `${r.m.rssMiB.toFixed(0)} | ${ratio(rclone, false)} | ` +
+        `${ratio(put, true)} | ${ratio(copy, true)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  mkdirSync(work, { recursive: true });
+  const { main: creds, alt } = labCredentials();
+  const s3 = client(creds);
+  const s3alt = client(alt);
+  const t0 = Date.now();
+
+  log('building the engine bundle (npm run build:engine) and the raw SDK loop');
+  execFileSync('npm', ['run', '--silent', 'build:engine'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  const bundle = path.join(repo, 'build/engine/bucketbridge.cjs');
+  const raw = path.join(work, 'raw.cjs');
+  await build({ entryPoints: [path.join(__dirname, 'raw.ts')], outfile: raw, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  const rawCmd = (...args: (string | number)[]): string[] => ['node', raw, ...args.map(String)];
+  const rawEnv = baseEnv(awsEnv(creds));
+
+  const all = tools(creds, bundle);
+  log(`concurrency ${N}; commands:`);
+  for (const t of all) log(`  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`);
+
+  const rows: Row[] = [];
+  const scratch: { s3: typeof s3; bucket: string }[] = [];
+  const fresh = async (name: string, owner = s3): Promise<string> => {
+    const bucket = `bench-${name}-${run}`;
+    await createBucket(owner, bucket);
+    scratch.push({ s3: owner, bucket });
+    return bucket;
+  };
+
+  const copyDataset = async (dataset: string, count: number, size: number): Promise<void> => {
+    const src = await fresh(`${dataset}-src`);
+    log(`[${dataset}] raw PUT: ${count} x ${size / KiB} KiB into ${src}`);
+    rows.push({ dataset, tool: 'raw PUT (SDK)', objects: count, bytes: count * size, m: await measure(rawCmd('put', src, count, size, N), rawEnv) });
+    const rawDst = await fresh(`${dataset}-raw`);
+    log(`[${dataset}] raw CopyObject into ${rawDst}`);
+    rows.push({ dataset, tool: 'raw CopyObject (SDK)', objects: count, bytes: count * size, m: await measure(rawCmd('copy', src, rawDst, N), rawEnv) });
+    for (const tool of all) {
+      const dst = await fresh(`${dataset}-${tool.name.split(' ')[0]}`);
+      log(`[${dataset}] ${tool.name} -> ${dst}`);
+      const m = await measure(tool.command(src, dst), tool.env);
+      const got = await inventory(s3, dst);
+      if (got.objects !== count || got.bytes !== count * size) {
+        m.ok = false;
+        m.note = `${m.note ? `${m.note}, ` : ''}destination has ${got.objects} objects`;
+      }
+      log(`[${dataset}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
+      rows.push({ dataset, tool: tool.name, objects: count, bytes: count * size, m });
+    }
+  };
+
+  await copyDataset('small', 10_000, 4 * KiB);
+  await copyDataset('large', 16, 64 * MiB);
+
+  const noopCount = 100_000;
+  const noopSrc = 'bench-noop-src';
+  const noopDst = 'bench-noop-dst';
+  const have = async (b: string): Promise<number> => (await inventory(s3, b).catch(() => ({ objects: -1 }))).objects;
+  if ((await have(noopSrc)) !== noopCount || (await have(noopDst)) !== noopCount) {
+    log(`[no-op] seeding ${noopCount} x 1 KiB objects into ${noopSrc}, then the same into ${noopDst} (kept for later runs)`);
+    for (const b of [noopSrc, noopDst]) {
+      if ((await have(b)) >= 0) await deleteBucket(s3, b);
+      await createBucket(s3, b);
+      // Written after the source, so aws s3 sync, which compares times, sees the copies as current.
+      const m = await measure(rawCmd('put', b, noopCount, KiB, 2 * N), rawEnv);
+      if (!m.ok) throw new Error(`seeding ${b} failed (${m.note})`);
+      log(`[no-op] ${b}: ${m.seconds.toFixed(0)} s`);
+    }
+  }
+  for (const tool of all) {
+    log(`[no-op] ${tool.name}: re-sync ${noopSrc} -> ${noopDst}`);
+    const m = await measure(tool.command(noopSrc, noopDst), tool.env);
+    log(`[no-op] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
+    rows.push({ dataset: 'no-op re-sync 100k', tool: tool.name, objects: noopCount, bytes: 0, m });
+  }
+  const bb = rows.filter((r) => r.tool === 'bucketbridge').map((r) => `${r.dataset}: ${r.m.stdout.trim().split('\n').pop()}`);
+
+  // Streaming memory: a different user owns the destination, so the engine must GET and PUT.
+  const memory: string[] = [];
+  for (const [label, size] of [['2 MiB', 2 * MiB], ['2 GiB', 2 * GiB]] as const) {
+    const src = await fresh(`mem-${size}`);
+    log(`[memory] one ${label} object`);
+    const put = await measure(rawCmd('put', src, 1, size, 1), rawEnv);
+    if (!put.ok) throw new Error(`seeding ${src} failed (${put.note})`);
+    const dst = await fresh(`mem-${size}-dst`, s3alt);
+    const env = baseEnv({ ...rcloneEnv('SRC', creds), ...rcloneEnv('DST', alt) });
+    const m = await measure(['node', bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env);
+    memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(0)} | ${m.ok ? 'ok' : m.note} |`);
+  }
+
+  log('removing this run\'s buckets');
+  for (const { s3: owner, bucket } of scratch) await deleteBucket(owner, bucket);
+  s3.destroy();
+  s3alt.destroy();
+
+  const cpu = os.cpus();
+  console.log(`\nbucketbridge benchmark, ${new Date().toISOString().slice(0, 16)}Z, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
+    `${(os.totalmem() / GiB).toFixed(0)} GiB, concurrency ${N}, total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  console.log(table(rows));
+  console.log('\nbucketbridge --json summaries:\n' + bb.join('\n'));
+  console.log('\n| one object, bucketbridge copy streamed (GET+PUT) | wall s | peak RSS MiB | result |\n|---|---:|---:|---|\n' + memory.join('\n'));
+  console.log('\ncommands:\n' + all.map((t) => `  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`).join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

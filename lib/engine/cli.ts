@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+import type { Server } from 'node:http';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
+import { SyncEngine, type Command as EngineCommand, type Summary } from './commands/sync-engine';
+import { ConfigurationError, UsageError } from './errors';
+import { createLogger } from './observability/logger';
+import { EngineMetrics } from './observability/metrics';
+import { serveMetrics } from './observability/metrics-server';
+import { ProgressBar, formatBytes } from './observability/progress';
+
+/** How long SIGTERM lets copies in flight finish before aborting them. */
+const DRAIN_SECONDS_DEFAULT = 30;
+
+interface Flags {
+  dryRun: boolean;
+  maxDelete?: number;
+  checksum: boolean;
+  sizeOnly: boolean;
+  transfers: number;
+  checkers: number;
+  include: string[];
+  exclude: string[];
+  json: boolean;
+  progress: boolean;
+  logLevel: string;
+  metricsAddr?: string;
+  drainSeconds: number;
+}
+
+function count(name: string, min: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`'${name}' must be an integer >= ${min}, got ${value}`);
+    return Number(value);
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function program(run: (command: EngineCommand, source: string, destination: string, flags: Flags) => Promise<number>): Command {
+  const root = new Command('bucketbridge')
+    .description('Copy, sync and check S3 buckets and local directories (remotes from RCLONE_CONFIG_<REMOTE>_*).')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  const verbs: [EngineCommand, string][] = [
+    ['sync', 'make DST identical to SRC: copy new and changed objects, delete extras'],
+    ['copy', 'copy new and changed objects from SRC to DST; never delete'],
+    ['check', 'compare SRC and DST; exit 1 on any difference'],
+  ];
+  for (const [name, description] of verbs) {
+    root
+      .command(name)
+      .description(description)
+      .argument('<SRC>', 'REMOTE:bucket[/prefix] or a local directory')
+      .argument('<DST>', 'REMOTE:bucket[/prefix] or a local directory')
+      .option('--dry-run', 'report what would change, change nothing', false)
+      .option('--max-delete <N>', 'delete nothing and fail if more than N objects would be deleted', count('--max-delete', 0))
+      .addOption(new Option('--checksum', 'compare content hashes, never modification times').default(false).conflicts('sizeOnly'))
+      .option('--size-only', 'compare sizes only', false)
+      .option('--transfers <N>', 'requests moving bodies at once', count('--transfers', 1), 16)
+      .option('--checkers <N>', 'objects compared at once', count('--checkers', 1), 16)
+      .option('--include <glob>', 'only keys matching this glob (repeatable)', collect, [])
+      .option('--exclude <glob>', 'skip keys matching this glob (repeatable)', collect, [])
+      .option('--json', 'print one JSON summary on stdout', false)
+      .option('--progress', 'show a progress bar on a terminal', false)
+      .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+      .option('--metrics-addr <[host:]port>', 'serve Prometheus metrics at /metrics')
+      .option('--drain-seconds <N>', 'on SIGTERM, how long copies in flight may finish', count('--drain-seconds', 0), DRAIN_SECONDS_DEFAULT)
+      .exitOverride()
+      .configureOutput({ outputError: () => undefined })
+      .action(async (source: string, destination: string, flags: Flags) => {
+        process.exitCode = await run(name, source, destination, flags);
+      });
+  }
+  return root;
+}
+
+async function execute(command: EngineCommand, source: string, destination: string, flags: Flags): Promise<number> {
+  const logger = createLogger(flags.logLevel);
+  const metrics = new EngineMetrics();
+  const bar = flags.progress && process.stderr.isTTY ? new ProgressBar() : undefined;
+  let server: Server | undefined;
+  const engine = new SyncEngine({
+    command,
+    source,
+    destination,
+    dryRun: flags.dryRun,
+    maxDelete: flags.maxDelete,
+    compare: flags.checksum ? 'checksum' : flags.sizeOnly ? 'size-only' : 'default',
+    transfers: flags.transfers,
+    checkers: flags.checkers,
+    include: flags.include,
+    exclude: flags.exclude,
+    logger,
+    metrics,
+    onProgress: bar === undefined ? undefined : (p) => bar.update(p),
+  });
+  const onSignal = (signal: NodeJS.Signals): void => shutdown(engine, logger, signal, flags.drainSeconds);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // The one-line error is written after the logs are flushed, so that it is stderr's last line.
+  let problem: string | undefined;
+  try {
+    if (flags.metricsAddr !== undefined) server = await serveMetrics(flags.metricsAddr, metrics.registry);
+    const summary = await engine.start();
+    bar?.stop();
+    report(summary, flags.json);
+    return summary.failed > 0 || summary.stopped || (command === 'check' && summary.differences > 0) ? 1 : 0;
+  } catch (err) {
+    bar?.stop();
+    problem = err instanceof Error ? err.message : String(err);
+    if (err instanceof ConfigurationError) {
+      logger.error({ err: err.message }, 'bad configuration');
+      return 2;
+    }
+    logger.error({ err }, 'run failed');
+    return 1;
+  } finally {
+    // The handlers stay: a late signal must not kill the process while it flushes and exits.
+    server?.close();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    if (problem !== undefined) process.stderr.write(`bucketbridge: ${problem}\n`);
+  }
+}
+
+let signalled = false;
+
+/** First signal: stop intake, let copies drain until the deadline, then abort. Second: abort now. */
+function shutdown(engine: SyncEngine, logger: Logger, signal: NodeJS.Signals, drainSeconds: number): void {
+  if (signalled) {
+    logger.warn({ signal }, 'second signal: aborting copies in flight');
+    void engine.stop({ abort: true });
+    return;
+  }
+  signalled = true;
+  logger.warn({ signal, drainSeconds }, 'stopping: no new objects, draining copies in flight');
+  const deadline = setTimeout(() => {
+    logger.warn({ drainSeconds }, 'drain deadline passed: aborting copies in flight');
+    void engine.stop({ abort: true });
+  }, drainSeconds * 1000);
+  deadline.unref();
+  void engine.stop();
+}
+
+function report(summary: Summary, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  const parts = [
+    `${summary.command}${summary.dryRun ? ' (dry run)' : ''}:`,
+    `copied ${summary.copied}`,
+    `deleted ${summary.deleted}`,
+    `skipped ${summary.skipped}`,
+    `failed ${summary.failed}`,
+    ...(summary.command === 'check' ? [`differences ${summary.differences}`] : []),
+    `${formatBytes(summary.bytes)} in ${summary.seconds} s`,
+    ...(summary.stopped ? ['(stopped)'] : []),
+  ];
+  process.stderr.write(`${parts.join(' ')}\n`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await program(execute).parseAsync([...argv]);
+    return Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // No command given: commander has printed the help already.
+      if (err.code === 'commander.help') return 2;
+      process.stderr.write(`bucketbridge: ${new UsageError(err.message.replace(/^error: /, '')).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+// A command-line tool's stderr is for its own messages; the SDK's Node support notice is not one.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bucketbridge: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,98 @@
+/**
+ * The engine's error classes. Exit code 2 is for `UsageError` and `ConfigurationError`; a
+ * `TransferError` fails one object and the run goes on with the others.
+ */
+
+/** The command line is wrong (unknown flag, bad number, missing argument). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A remote, endpoint, bucket or credential is wrong or unreachable; nothing was changed. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** One object could not be copied, deleted or compared. */
+export class TransferError extends Error {
+  override readonly name = 'TransferError';
+
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The run was stopped with `stop({ abort: true })` while this operation was in flight. */
+export class StoppedError extends Error {
+  override readonly name = 'StoppedError';
+}
+
+const RETRYABLE_NAMES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'NetworkingError',
+]);
+
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+interface ErrorShape {
+  name?: unknown;
+  code?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $retryable?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * The one place that decides whether an error is transient: throttling, 5xx, 429, request
+ * timeouts and connection resets are; everything else (4xx, aborts, our own errors) is not.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as ErrorShape;
+  if (e.name === 'AbortError' || err instanceof StoppedError) return false;
+  if (typeof e.name === 'string' && RETRYABLE_NAMES.has(e.name)) return true;
+  if (typeof e.code === 'string' && RETRYABLE_CODES.has(e.code)) return true;
+  if (e.$retryable !== undefined && e.$retryable !== null) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && (status >= 500 || status === 429)) return true;
+  return e.cause !== undefined && e.cause !== err && isRetryable(e.cause);
+}
+
+/** A short, single-line description of an error for logs and summaries, without any secret. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & ErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  const parts = [e.name];
+  if (typeof e.code === 'string' && e.code !== e.name) parts.push(e.code);
+  if (typeof status === 'number') parts.push(`HTTP ${status}`);
+  const message = e.message && e.message !== 'UnknownError' ? `: ${e.message.split('\n')[0]}` : '';
+  return `${parts.join(' ')}${message}`;
+}

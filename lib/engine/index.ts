@@ -1,0 +1,5 @@
+export * from './commands/sync-engine';
+export * from './errors';
+export * from './tuning';
+export * from './observability/metrics';
+export * from './observability/logger';

@@ -1,0 +1,60 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { RemoteConfig } from '../../model';
+
+/** The SDK module, loaded on first use. */
+export type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+export interface ClientOptions {
+  /** Sockets kept open per endpoint: sized to the run's transfers and checkers. */
+  readonly maxSockets: number;
+}
+
+/**
+ * One client per remote. Keep-alive sockets sized to the run's concurrency; path-style for
+ * non-AWS providers; checksums only when an operation requires them, because Ceph RGW (pacific)
+ * refuses the SDK's default aws-chunked trailing checksums on streaming bodies with 411; the
+ * SDK's own retries off, since streamed bodies cannot be replayed and the engine retries whole
+ * operations itself (see `withRetry`).
+ */
+export function createS3Client(sdk: S3Sdk, config: RemoteConfig, options: ClientOptions): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, noDelay: true };
+  return new sdk.S3Client({
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    credentials: {
+      accessKeyId: config.accessKeyId,
+      secretAccessKey: config.secretAccessKey,
+      sessionToken: config.sessionToken,
+    },
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: 10_000,
+      requestTimeout: 300_000,
+    },
+  });
+}
+
+/**
+ * An SDK client made on first use. Most runs (listings, and GET/PUT/CopyObject of objects that fit
+ * one request) never need the SDK, whose loading is a good part of a short run's start-up.
+ */
+export class LazyS3Client {
+  private loading: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
+
+  constructor(
+    private readonly config: RemoteConfig,
+    private readonly options: ClientOptions,
+  ) {}
+
+  get(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    this.loading ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: createS3Client(sdk, this.config, this.options) }));
+    return this.loading;
+  }
+}

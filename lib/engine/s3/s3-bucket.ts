@@ -1,0 +1,414 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
+import type { EngineContext } from '../context';
+import { ConfigurationError, describeError } from '../errors';
+import type { LazyS3Client } from './client';
+import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
+
+/** The headers and metadata the engine preserves on copy. */
+export interface ObjectHeaders {
+  ContentType?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ContentLanguage?: string;
+  Expires?: Date;
+  Metadata?: Record<string, string>;
+}
+
+export interface HeadResult {
+  readonly size: number;
+  readonly etag: string;
+  readonly modified: Date;
+  readonly headers: ObjectHeaders;
+  readonly tagCount: number;
+}
+
+/** How long requests that must not be cut short (creating and aborting uploads) may take. */
+const CLEANUP_TIMEOUT_MS = 30_000;
+
+/**
+ * One bucket (under a prefix) on one remote. Keys passed in and out are relative to the prefix.
+ * Every request carries the run's AbortSignal and goes through the run's retry policy.
+ */
+export class S3Bucket {
+  constructor(
+    private readonly sdkClient: LazyS3Client,
+    private readonly http: S3Http,
+    readonly config: RemoteConfig,
+    readonly location: RemoteLocation,
+    private readonly ctx: EngineContext,
+  ) {}
+
+  get bucket(): string {
+    return this.location.bucket;
+  }
+
+  fullKey(key: string): string {
+    return this.location.prefix + key;
+  }
+
+  /**
+   * One cheap request that fails fast with a one-line ConfigurationError when the endpoint is
+   * unreachable, the credentials are refused or the bucket does not exist.
+   */
+  async probe(): Promise<void> {
+    try {
+      const query = { 'list-type': '2', prefix: this.location.prefix, 'max-keys': '1' };
+      parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
+    } catch (err) {
+      throw new ConfigurationError(this.explain(err));
+    }
+  }
+
+  private explain(err: unknown): string {
+    const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+    const where = `remote '${this.config.name}' (${this.config.endpoint ?? `AWS ${this.config.region}`})`;
+    const status = e.$metadata?.httpStatusCode;
+    if (e.name === 'NoSuchBucket' || status === 404) return `bucket '${this.bucket}' does not exist on ${where}`;
+    if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(e.name ?? '')) {
+      return `access denied to bucket '${this.bucket}' on ${where}: ${e.name}`;
+    }
+    if (status === undefined) return `cannot reach ${where}: ${describeError(err)}`;
+    return `cannot list bucket '${this.bucket}' on ${where}: ${describeError(err)}`;
+  }
+
+  /**
+   * The listing in the server's (UTF-8 byte) key order, keys relative to the prefix. The next page
+   * is requested as soon as a page arrives, so the merge rarely waits on the network; at most two
+   * pages (2,000 entries) are held.
+   */
+  async *list(): AsyncGenerator<ObjectEntry> {
+    const base = this.location.prefix;
+    const pages = new PageStream((token) => this.fetchPage(base, token));
+    for await (const page of pages.pages()) {
+      for (const item of page.contents) {
+        // A marker object named like the location's prefix is the location itself, not a key in it.
+        if (item.key === base) continue;
+        yield { key: item.key.slice(base.length), size: item.size, etag: unquoteEtag(item.etag), modified: new Date(item.lastModified) };
+      }
+    }
+  }
+
+  private fetchPage(prefix: string, token: string | undefined): Promise<ListPage> {
+    const query: Record<string, string> = { 'list-type': '2', prefix };
+    if (token !== undefined) query['continuation-token'] = token;
+    return this.ctx.retry('ListObjectsV2', async () =>
+      parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal }))),
+    );
+  }
+
+  /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
+  async head(key: string, partNumber?: number): Promise<HeadResult> {
+    const { client, sdk } = await this.sdkClient.get();
+    const out = await this.ctx.retry('HeadObject', () =>
+      client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), PartNumber: partNumber }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+    return {
+      size: out.ContentLength ?? 0,
+      etag: unquoteEtag(out.ETag ?? ''),
+      modified: out.LastModified ?? new Date(0),
+      headers: pickHeaders(out),
+      tagCount: out.TagCount ?? 0,
+    };
+  }
+
+  /** A streamed GET (of a byte range when given); the caller must consume or destroy the body. */
+  async get(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; head: HeadResult }> {
+    const response = await this.ctx.retry('GetObject', () =>
+      this.http.send({
+        method: 'GET',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        headers: range === undefined ? {} : { range: `bytes=${range.start}-${range.end}` },
+        signal: this.ctx.signal,
+      }),
+    );
+    return { body: response, head: headFromResponse(response.headers) };
+  }
+
+  /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
+  async tagging(key: string): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
+    const out = await this.ctx.retry('GetObjectTagging', () =>
+      client.send(new sdk.GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+    return (out.TagSet ?? [])
+      .map((tag) => `${encodeURIComponent(tag.Key ?? '')}=${encodeURIComponent(tag.Value ?? '')}`)
+      .join('&');
+  }
+
+  async putTagging(key: string, tagging: string): Promise<void> {
+    const { client, sdk } = await this.sdkClient.get();
+    const params = new URLSearchParams(tagging);
+    const TagSet = [...params].map(([Key, Value]) => ({ Key, Value }));
+    await this.ctx.retry('PutObjectTagging', () =>
+      client.send(new sdk.PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key), Tagging: { TagSet } }), {
+        abortSignal: this.ctx.signal,
+      }),
+    );
+  }
+
+  /**
+   * One streamed PUT. Not retried here: the body is consumed by the attempt, so the caller retries
+   * by opening the body again. The body is destroyed if the request fails.
+   */
+  async put(key: string, body: Readable, size: number, headers: ObjectHeaders, tagging: string): Promise<string> {
+    const wire: Record<string, string> = { ...wireHeaders(headers), 'content-length': String(size) };
+    if (tagging !== '') wire['x-amz-tagging'] = tagging;
+    if (size === 0) body.destroy();
+    try {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        headers: wire,
+        body: size === 0 ? Buffer.alloc(0) : body,
+        signal: this.ctx.signal,
+      });
+      response.resume();
+      return unquoteEtag(String(response.headers.etag ?? ''));
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+  }
+
+  /**
+   * Server-side copy of a whole object (up to 5 GiB) with its headers, metadata and tags. CopyObject
+   * may answer 200 with an `<Error>` document, which counts as a failure.
+   */
+  async copyFrom(source: S3Bucket, sourceKey: string, key: string): Promise<string> {
+    return this.ctx.retry('CopyObject', async () => {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        headers: {
+          'content-length': '0',
+          'x-amz-copy-source': copySource(source, sourceKey),
+          'x-amz-metadata-directive': 'COPY',
+          'x-amz-tagging-directive': 'COPY',
+        },
+        signal: this.ctx.signal,
+      });
+      const xml = await readText(response);
+      if (xml.includes('<Error>')) throw errorFrom(xml, 500);
+      return unquoteEtag((/<ETag>([^<]*)<\/ETag>/.exec(xml)?.[1] ?? '').replace(/&quot;/g, '"'));
+    });
+  }
+
+  /**
+   * Starts a multipart upload. Not cut short by the run's signal: an upload created on the server
+   * whose answer never arrived could not be aborted, and would be left behind.
+   */
+  async createUpload(key: string, headers: ObjectHeaders): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
+    const out = await this.ctx.retry('CreateMultipartUpload', () =>
+      client.send(new sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), ...headerSafe(headers) }), {
+        abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+      }),
+    );
+    if (out.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
+    return out.UploadId;
+  }
+
+  /**
+   * One streamed part; the caller retries by opening the part's body again. The body is destroyed
+   * if the request fails.
+   */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<string> {
+    try {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { partNumber: String(partNumber), uploadId },
+        headers: { 'content-length': String(size) },
+        body,
+        signal: this.ctx.signal,
+      });
+      response.resume();
+      return unquoteEtag(String(response.headers.etag ?? ''));
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+  }
+
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: S3Bucket,
+    sourceKey: string,
+    range: { start: number; end: number },
+  ): Promise<string> {
+    const { client, sdk } = await this.sdkClient.get();
+    const out = await this.ctx.retry('UploadPartCopy', () =>
+      client.send(
+        new sdk.UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: copySource(source, sourceKey),
+          CopySourceRange: `bytes=${range.start}-${range.end}`,
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+    return unquoteEtag(out.CopyPartResult?.ETag ?? '');
+  }
+
+  /**
+   * Completes an upload. RGW pacific answers an empty ETag here (BZ 2266579), so callers compute
+   * the multipart ETag from the part ETags instead of trusting this response.
+   */
+  async completeUpload(key: string, uploadId: string, partEtags: readonly string[]): Promise<void> {
+    const { client, sdk } = await this.sdkClient.get();
+    await this.ctx.retry('CompleteMultipartUpload', () =>
+      client.send(
+        new sdk.CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: uploadId,
+          MultipartUpload: { Parts: partEtags.map((ETag, i) => ({ ETag: `"${ETag}"`, PartNumber: i + 1 })) },
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+  }
+
+  /** Aborts an upload, even after the run was aborted, so that no orphan parts are left. */
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    const { client, sdk } = await this.sdkClient.get();
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }), {
+      abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    });
+  }
+
+  /** Deletes up to 1,000 keys in one request; returns the keys that failed, with the reason. */
+  async deleteMany(keys: readonly string[]): Promise<{ key: string; reason: string }[]> {
+    const { client, sdk } = await this.sdkClient.get();
+    const out = await this.ctx.retry('DeleteObjects', () =>
+      client.send(
+        new sdk.DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.map((key) => ({ Key: this.fullKey(key) })), Quiet: true },
+        }),
+        { abortSignal: this.ctx.signal },
+      ),
+    );
+    const prefix = this.location.prefix;
+    return (out.Errors ?? []).map((e) => ({
+      key: (e.Key ?? '').slice(prefix.length),
+      reason: `${e.Code ?? 'Error'}: ${e.Message ?? ''}`,
+    }));
+  }
+}
+
+function pickHeaders(out: ObjectHeaders): ObjectHeaders {
+  return {
+    ContentType: out.ContentType,
+    CacheControl: out.CacheControl,
+    ContentDisposition: out.ContentDisposition,
+    ContentEncoding: out.ContentEncoding,
+    ContentLanguage: out.ContentLanguage,
+    Expires: out.Expires,
+    Metadata: out.Metadata,
+  };
+}
+
+/** The preserved headers of a GET response, as the SDK would report them. */
+function headFromResponse(headers: IncomingHttpHeaders): HeadResult {
+  const text = (name: string): string | undefined => {
+    const value = headers[name];
+    return value === undefined ? undefined : String(value);
+  };
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = String(value);
+  }
+  const expires = text('expires');
+  const expiresDate = expires === undefined ? undefined : new Date(expires);
+  return {
+    size: Number(text('content-length') ?? 0),
+    etag: unquoteEtag(text('etag') ?? ''),
+    modified: new Date(text('last-modified') ?? 0),
+    headers: {
+      ContentType: text('content-type'),
+      CacheControl: text('cache-control'),
+      ContentDisposition: text('content-disposition'),
+      ContentEncoding: text('content-encoding'),
+      ContentLanguage: text('content-language'),
+      Expires: expiresDate !== undefined && !Number.isNaN(expiresDate.getTime()) ? expiresDate : undefined,
+      Metadata: metadata,
+    },
+    tagCount: Number(text('x-amz-tagging-count') ?? 0),
+  };
+}
+
+/** The preserved headers as HTTP request headers, metadata made header-safe. */
+function wireHeaders(headers: ObjectHeaders): Record<string, string> {
+  const safe = headerSafe(headers);
+  const wire: Record<string, string> = {};
+  const set = (name: string, value: string | undefined): void => {
+    if (value !== undefined) wire[name] = value;
+  };
+  set('content-type', safe.ContentType);
+  set('cache-control', safe.CacheControl);
+  set('content-disposition', safe.ContentDisposition);
+  set('content-encoding', safe.ContentEncoding);
+  set('content-language', safe.ContentLanguage);
+  set('expires', safe.Expires?.toUTCString());
+  for (const [name, value] of Object.entries(safe.Metadata ?? {})) wire[`x-amz-meta-${name}`] = value;
+  return wire;
+}
+
+function headerSafe(headers: ObjectHeaders): ObjectHeaders {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers.Metadata ?? {})) metadata[name] = headerSafeValue(value);
+  return {
+    ...headers,
+    ContentDisposition: headers.ContentDisposition === undefined ? undefined : headerSafeValue(headers.ContentDisposition),
+    Metadata: metadata,
+  };
+}
+
+/** `bucket/key` with each key segment URL-encoded, as CopySource wants it. */
+function copySource(source: S3Bucket, key: string): string {
+  return `${source.bucket}/${encodeKeyPath(source.fullKey(key))}`;
+}
+
+/**
+ * A listing's pages, the first requested on construction and each next one as soon as its
+ * predecessor arrives (one page ahead). A page fetched ahead and never read cannot become an
+ * unhandled rejection.
+ */
+class PageStream {
+  private next: Promise<ListPage> | undefined;
+
+  constructor(private readonly fetch: (token: string | undefined) => Promise<ListPage>) {
+    this.next = this.request(undefined);
+  }
+
+  private request(token: string | undefined): Promise<ListPage> {
+    const page = this.fetch(token);
+    page.catch(() => undefined);
+    return page;
+  }
+
+  async *pages(): AsyncGenerator<ListPage> {
+    while (this.next !== undefined) {
+      const page = await this.next;
+      this.next = page.nextToken === undefined ? undefined : this.request(page.nextToken);
+      yield page;
+    }
+  }
+}

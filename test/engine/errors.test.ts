@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { StoppedError, TransferError, describeError, isRetryable } from '../../lib/engine/errors';
+
+const s3Error = (name: string, status: number): Error =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+describe('isRetryable', () => {
+  it('retries throttling, 5xx and 429', () => {
+    expect(isRetryable(s3Error('SlowDown', 503))).toBe(true);
+    expect(isRetryable(s3Error('InternalError', 500))).toBe(true);
+    expect(isRetryable(s3Error('Whatever', 502))).toBe(true);
+    expect(isRetryable(s3Error('TooManyRequests', 429))).toBe(true);
+  });
+
+  it('retries connection resets and timeouts, also when wrapped', () => {
+    expect(isRetryable(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetryable(new Error('outer', { cause: Object.assign(new Error('x'), { code: 'EPIPE' }) }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toBe(true);
+  });
+
+  it('does not retry client errors, aborts or the engine own errors', () => {
+    expect(isRetryable(s3Error('AccessDenied', 403))).toBe(false);
+    expect(isRetryable(s3Error('NoSuchKey', 404))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('a'), { name: 'AbortError' }))).toBe(false);
+    expect(isRetryable(new StoppedError('stop'))).toBe(false);
+    expect(isRetryable(new TransferError('x', 'k'))).toBe(false);
+    expect(isRetryable('string')).toBe(false);
+  });
+});
+
+describe('describeError', () => {
+  it('gives name, code and status on one line', () => {
+    const err = Object.assign(new Error('first\nsecond'), { name: 'SlowDown', code: 'E1', $metadata: { httpStatusCode: 503 } });
+    expect(describeError(err)).toBe('SlowDown E1 HTTP 503: first');
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { S3HttpError, decodeXmlText, encodeKeyPath, errorFrom, parseListPage } from '../../../lib/engine/s3/s3-http';
+import { isRetryable } from '../../../lib/engine/errors';
+
+const page = (contents: string, tail: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>${contents}${tail}</ListBucketResult>`;
+
+const entry = (key: string, size: number, etag: string): string =>
+  `<Contents><Key>${key}</Key><LastModified>2026-11-22T15:17:06.144Z</LastModified><ETag>&quot;${etag}&quot;</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass><Owner><ID>lab</ID></Owner></Contents>`;
+
+describe('parseListPage', () => {
+  it('reads keys, sizes, ETags and times, decoding XML references', () => {
+    const xml = page(
+      entry('a &amp; b &lt;c&gt; &#x9;tab &#233;', 5, 'abc-2') + entry('plain', 0, 'd41d8cd98f00b204e9800998ecf8427e'),
+      '<IsTruncated>true</IsTruncated><NextContinuationToken>tok&amp;en</NextContinuationToken>',
+    );
+    expect(parseListPage(xml)).toEqual({
+      contents: [
+        { key: 'a & b <c> \ttab é', size: 5, etag: '"abc-2"', lastModified: '2026-11-22T15:17:06.144Z' },
+        { key: 'plain', size: 0, etag: '"d41d8cd98f00b204e9800998ecf8427e"', lastModified: '2026-11-22T15:17:06.144Z' },
+      ],
+      nextToken: 'tok&en',
+    });
+  });
+
+  it('has no next token on the last page, and reads an empty page', () => {
+    expect(parseListPage(page('', '<IsTruncated>false</IsTruncated>'))).toEqual({ contents: [], nextToken: undefined });
+  });
+
+  it('turns an error document into an S3HttpError', () => {
+    expect(() => parseListPage('<Error><Code>NoSuchBucket</Code><Message></Message></Error>')).toThrow(S3HttpError);
+  });
+});
+
+describe('decodeXmlText', () => {
+  it('decodes named, decimal and hex references, including characters above U+FFFF', () => {
+    expect(decodeXmlText('&quot;&apos;&#128512;&#x1F600;')).toBe(`"'\u{1F600}\u{1F600}`);
+    expect(decodeXmlText('no references')).toBe('no references');
+  });
+});
+
+describe('encodeKeyPath', () => {
+  it('encodes each segment as SigV4 canonical URIs want, keeping slashes', () => {
+    expect(encodeKeyPath("a b/c+d%e?f#g/ü/(x)!*'")).toBe('a%20b/c%2Bd%25e%3Ff%23g/%C3%BC/%28x%29%21%2A%27');
+    expect(encodeKeyPath('a//b')).toBe('a//b');
+  });
+});
+
+describe('errorFrom', () => {
+  it('names the error after the S3 code so that isRetryable can judge it', () => {
+    const slow = errorFrom('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>', 503);
+    expect(slow).toMatchObject({ name: 'SlowDown', message: 'Please reduce your request rate.', $metadata: { httpStatusCode: 503 } });
+    expect(isRetryable(slow)).toBe(true);
+    expect(isRetryable(errorFrom('<Error><Code>AccessDenied</Code></Error>', 403))).toBe(false);
+    expect(errorFrom('', 404).name).toBe('NotFound');
+  });
+});
