@@ -162,19 +162,17 @@ export class S3Bucket {
     const wire: Record<string, string> = { ...wireHeaders(headers), 'content-length': String(size) };
     if (tagging !== '') wire['x-amz-tagging'] = tagging;
     if (size === 0) body.destroy();
+    return this.putStream(key, wire, body, size === 0 ? Buffer.alloc(0) : body);
+  }
+
+  /** One PUT of a streamed body (an object or a part); the stream is destroyed if the request fails. */
+  private async putStream(key: string, headers: Record<string, string>, stream: Readable, body: Readable | Buffer, query?: Record<string, string>): Promise<string> {
     try {
-      const response = await this.http.send({
-        method: 'PUT',
-        bucket: this.bucket,
-        key: this.fullKey(key),
-        headers: wire,
-        body: size === 0 ? Buffer.alloc(0) : body,
-        signal: this.ctx.signal,
-      });
+      const response = await this.http.send({ method: 'PUT', bucket: this.bucket, key: this.fullKey(key), query, headers, body, signal: this.ctx.signal });
       response.resume();
       return unquoteEtag(String(response.headers.etag ?? ''));
     } catch (err) {
-      body.destroy();
+      stream.destroy();
       throw err;
     }
   }
@@ -223,22 +221,7 @@ export class S3Bucket {
    * if the request fails.
    */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<string> {
-    try {
-      const response = await this.http.send({
-        method: 'PUT',
-        bucket: this.bucket,
-        key: this.fullKey(key),
-        query: { partNumber: String(partNumber), uploadId },
-        headers: { 'content-length': String(size) },
-        body,
-        signal: this.ctx.signal,
-      });
-      response.resume();
-      return unquoteEtag(String(response.headers.etag ?? ''));
-    } catch (err) {
-      body.destroy();
-      throw err;
-    }
+    return this.putStream(key, { 'content-length': String(size) }, body, body, { partNumber: String(partNumber), uploadId });
   }
 
   async uploadPartCopy(
