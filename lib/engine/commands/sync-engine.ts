@@ -156,19 +156,19 @@ export class SyncEngine {
     const spool = command === 'sync' ? new DeleteSpool() : undefined;
     const eitherLocal = source.kind === 'local' || destination.kind === 'local';
     const pairs = mergeListings(this.listed(source, eitherLocal, true), this.listed(destination, eitherLocal, false));
-    const handle = async (pair: Pair<ObjectEntry>): Promise<void> => {
-      const verdict = await this.verdict(pair, source, destination);
-      if (verdict === 'same') return this.count('skipped');
-      if (verdict === 'extra') {
+    const handle = async ({ pair, verdict }: Task): Promise<void> => {
+      const reason = verdict === 'hash' ? ((await this.hashCompare(pair, source, destination)) ? 'same' : 'changed') : verdict;
+      if (reason === 'same') return this.count('skipped');
+      if (reason === 'extra') {
         if (command === 'check') return this.difference(pair.key, 'extra at destination');
         if (spool !== undefined) await spool.add(pair.key);
         return;
       }
       const entry = pair.source as ObjectEntry;
-      if (command === 'check') return this.difference(pair.key, verdict);
+      if (command === 'check') return this.difference(pair.key, reason);
       this.counts.bytesToCopy += entry.size;
       if (dryRun) {
-        this.logger.info({ key: pair.key, size: entry.size, reason: verdict }, 'would copy');
+        this.logger.info({ key: pair.key, size: entry.size, reason }, 'would copy');
         this.counts.bytes += entry.size;
         return this.count('copied');
       }
@@ -179,7 +179,7 @@ export class SyncEngine {
         this.metrics.transferSeconds.observe({ method: outcome.method }, (performance.now() - started) / 1000);
         this.metrics.bytes.inc({ command, method: outcome.method }, outcome.bytes);
         this.counts.bytes += outcome.bytes;
-        this.logger.debug({ key: pair.key, size: entry.size, method: outcome.method, reason: verdict }, 'copied');
+        this.logger.debug({ key: pair.key, size: entry.size, method: outcome.method, reason }, 'copied');
         this.count('copied');
       } catch (err) {
         this.fail(new TransferError(`copy failed: ${describeError(err)}`, pair.key, { cause: err }));
@@ -188,7 +188,7 @@ export class SyncEngine {
       }
     };
     try {
-      await runPool(pairs, this.transfers + this.checkers, handle, () => this.stopping);
+      await runPool(this.tasks(pairs, destination), this.transfers + this.checkers, handle, () => this.stopping);
       if (spool !== undefined && !this.stopping) await this.deleteExtras(spool, destination, dryRun);
     } catch (err) {
       if (this.controller.signal.aborted) this.logger.warn({ err: describeError(err) }, 'run aborted');
@@ -254,32 +254,45 @@ export class SyncEngine {
   }
 
   /**
-   * The side's listing through the filters. Directory markers (`dir/`, 0 bytes) have no file to
-   * map to, so they are left out when either side is a local directory.
+   * The side's listing through the filters, a batch at a time. Directory markers (`dir/`, 0 bytes)
+   * have no file to map to, so they are left out when either side is a local directory.
    */
-  private async *listed(side: Side, eitherLocal: boolean, isSource: boolean): AsyncGenerator<ObjectEntry> {
-    const entries = side.kind === 's3' ? side.bucket.list() : side.directory.list();
-    for await (const entry of entries) {
-      if (eitherLocal && entry.key.endsWith('/')) continue;
-      if (this.filter.matches(entry.key)) yield entry;
+  private async *listed(side: Side, eitherLocal: boolean, isSource: boolean): AsyncGenerator<ObjectEntry[]> {
+    const batches = side.kind === 's3' ? side.bucket.list() : side.directory.list();
+    for await (const batch of batches) {
+      yield batch.filter((entry) => !(eitherLocal && entry.key.endsWith('/')) && this.filter.matches(entry.key));
     }
     // From here on the bytes to copy are all known, so progress can show a true total and ETA.
     if (isSource) this.listingDone = true;
   }
 
-  private async verdict(pair: Pair<ObjectEntry>, source: Side, destination: Side): Promise<'same' | 'extra' | string> {
-    if (pair.source === undefined) return 'extra';
-    if (pair.destination === undefined) return 'missing at destination';
+  /**
+   * The pairs that need a worker, with the reason. Pairs already in step are counted here, a batch
+   * at a time, so a re-sync of many unchanged objects costs the listings and no per-key await.
+   */
+  private async *tasks(pairs: AsyncIterable<Pair<ObjectEntry>[]>, destination: Side): AsyncGenerator<Task> {
     const mode = this.options.compare ?? 'default';
-    const verdict = compareEntries(pair.source, pair.destination, { mode, destinationIsLocal: destination.kind === 'local' });
-    if (verdict === 'same') return 'same';
-    if (verdict === 'differ') return 'changed';
-    const hashed = await this.hashCompare(pair.source, pair.destination, source, destination);
-    return hashed ? 'same' : 'changed';
+    const destinationIsLocal = destination.kind === 'local';
+    for await (const batch of pairs) {
+      let same = 0;
+      for (const pair of batch) {
+        const verdict = verdictOf(pair, mode, destinationIsLocal);
+        if (verdict === 'same') {
+          same += 1;
+          continue;
+        }
+        this.countMany('skipped', same);
+        same = 0;
+        yield { pair, verdict };
+      }
+      this.countMany('skipped', same);
+    }
   }
 
   /** `--checksum` with a local side: hash the file in the bucket object's layout. */
-  private async hashCompare(src: ObjectEntry, dst: ObjectEntry, source: Side, destination: Side): Promise<boolean> {
+  private async hashCompare(pair: Pair<ObjectEntry>, source: Side, destination: Side): Promise<boolean> {
+    const src = pair.source as ObjectEntry;
+    const dst = pair.destination as ObjectEntry;
     try {
       if (source.kind === 'local' && destination.kind === 's3') {
         return (await localEtag(source.directory, src.key, src.size, dst.etag ?? '', destination.bucket, this.tuning)) === dst.etag;
@@ -340,27 +353,32 @@ export class SyncEngine {
   }
 
   private count(outcome: Exclude<Outcome, 'failed' | 'differs'>): void {
-    this.counts[outcome] += 1;
-    this.metrics.objects.inc({ command: this.options.command, outcome });
-    this.progressed();
+    this.countMany(outcome, 1);
+  }
+
+  private countMany(outcome: Exclude<Outcome, 'failed' | 'differs'>, n: number): void {
+    if (n === 0) return;
+    this.counts[outcome] += n;
+    this.metrics.objects.inc({ command: this.options.command, outcome }, n);
+    this.progressed(n);
   }
 
   private difference(key: string, reason: string): void {
     this.counts.differences += 1;
     this.metrics.objects.inc({ command: this.options.command, outcome: 'differs' });
     this.logger.info({ key, reason }, 'differs');
-    this.progressed();
+    this.progressed(1);
   }
 
   private fail(err: TransferError): void {
     this.counts.failed += 1;
     this.metrics.objects.inc({ command: this.options.command, outcome: 'failed' });
     this.logger.error({ key: err.key, err: err.message }, 'object failed');
-    this.progressed();
+    this.progressed(1);
   }
 
-  private progressed(): void {
-    this.counts.objectsDone += 1;
+  private progressed(n: number): void {
+    this.counts.objectsDone += n;
     this.options.onProgress?.({
       objectsDone: this.counts.objectsDone,
       bytesDone: this.counts.bytes,
@@ -368,6 +386,21 @@ export class SyncEngine {
       listingDone: this.listingDone,
     });
   }
+}
+
+/** Why a pair needs work: `hash` means only hashing a local file can tell. */
+type TaskVerdict = 'extra' | 'missing at destination' | 'changed' | 'hash';
+
+interface Task {
+  readonly pair: Pair<ObjectEntry>;
+  readonly verdict: TaskVerdict;
+}
+
+function verdictOf(pair: Pair<ObjectEntry>, mode: CompareMode, destinationIsLocal: boolean): TaskVerdict | 'same' {
+  if (pair.source === undefined) return 'extra';
+  if (pair.destination === undefined) return 'missing at destination';
+  const verdict = compareEntries(pair.source, pair.destination, { mode, destinationIsLocal });
+  return verdict === 'differ' ? 'changed' : verdict;
 }
 
 /** Runs one command to the end and returns its summary. */

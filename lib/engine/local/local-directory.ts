@@ -4,13 +4,14 @@ import { mkdir, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promis
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { compareKeys, type LocalLocation, type ObjectEntry } from '../../model';
+import { batched, compareKeys, type LocalLocation, type ObjectEntry } from '../../model';
 import type { EngineContext } from '../context';
 import { ConfigurationError } from '../errors';
 
 /** Files being written are named so; listings skip them and they are removed on failure. */
 const TEMP_PREFIX = '.bucketbridge-';
 const MAX_NAME_BYTES = 255;
+const LIST_BATCH = 1000;
 
 /**
  * A local directory as one side of a sync. Keys are paths relative to the root with `/`
@@ -48,8 +49,9 @@ export class LocalDirectory {
     }
   }
 
-  async *list(): AsyncGenerator<ObjectEntry> {
-    if (!this.missing) yield* this.walk(this.root, '');
+  /** The files in key order, in batches of up to 1,000 like an S3 listing's pages. */
+  async *list(): AsyncGenerator<ObjectEntry[]> {
+    if (!this.missing) yield* batched(this.walk(this.root, ''), LIST_BATCH);
   }
 
   private async *walk(directory: string, keyPrefix: string): AsyncGenerator<ObjectEntry> {

@@ -75,19 +75,21 @@ export class S3Bucket {
   }
 
   /**
-   * The listing in the server's (UTF-8 byte) key order, keys relative to the prefix. The next page
-   * is requested as soon as a page arrives, so the merge rarely waits on the network; at most two
-   * pages (2,000 entries) are held.
+   * The listing in the server's (UTF-8 byte) key order, a page at a time, keys relative to the
+   * prefix. The next page is requested as soon as a page arrives, so the merge rarely waits on the
+   * network; at most two pages (2,000 entries) are held.
    */
-  async *list(): AsyncGenerator<ObjectEntry> {
+  async *list(): AsyncGenerator<ObjectEntry[]> {
     const base = this.location.prefix;
     const pages = new PageStream((token) => this.fetchPage(base, token));
     for await (const page of pages.pages()) {
+      const entries: ObjectEntry[] = [];
       for (const item of page.contents) {
         // A marker object named like the location's prefix is the location itself, not a key in it.
         if (item.key === base) continue;
-        yield { key: item.key.slice(base.length), size: item.size, etag: unquoteEtag(item.etag), modified: new Date(item.lastModified) };
+        entries.push({ key: item.key.slice(base.length), size: item.size, etag: item.etag, modified: new Date(item.lastModified) });
       }
+      yield entries;
     }
   }
 

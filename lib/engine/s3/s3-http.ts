@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { RemoteConfig } from '../../model';
+import { unquoteEtag, type RemoteConfig } from '../../model';
 
 /** An S3 error answer, shaped like the SDK's (`name` is the S3 code) so `isRetryable` reads both. */
 export class S3HttpError extends Error {
@@ -166,6 +166,7 @@ export function errorFrom(xml: string, status: number): S3HttpError {
 
 /** One page of a ListObjectsV2 answer. */
 export interface ListPage {
+  /** The entries, ETags without their quotes. */
   readonly contents: { key: string; size: number; etag: string; lastModified: string }[];
   readonly nextToken: string | undefined;
 }
@@ -182,12 +183,22 @@ export function decodeXmlText(text: string): string {
   });
 }
 
-function tag(xml: string, name: string): string | undefined {
-  const open = xml.indexOf(`<${name}>`);
-  if (open < 0) return undefined;
+/** The text of the first `<name>` element between `from` and `to`, undecoded. */
+function tag(xml: string, name: string, from = 0, to = xml.length): string | undefined {
+  const open = xml.indexOf(`<${name}>`, from);
+  if (open < 0 || open >= to) return undefined;
   const start = open + name.length + 2;
   const end = xml.indexOf(`</${name}>`, start);
-  return end < 0 ? undefined : xml.slice(start, end);
+  return end < 0 || end > to ? undefined : xml.slice(start, end);
+}
+
+const QUOT = '&quot;';
+
+/** An ETag element's text without its quotes, which servers send as `&quot;` or as `"`. */
+function etagText(raw: string): string {
+  const quoted = raw.length >= 2 * QUOT.length && raw.startsWith(QUOT) && raw.endsWith(QUOT);
+  const inner = quoted ? raw.slice(QUOT.length, -QUOT.length) : raw;
+  return unquoteEtag(decodeXmlText(inner));
 }
 
 /**
@@ -204,12 +215,11 @@ export function parseListPage(xml: string): ListPage {
     if (open < 0) break;
     const close = xml.indexOf('</Contents>', open);
     if (close < 0) throw new S3HttpError('MalformedListing', 'unterminated <Contents> in ListObjectsV2 answer', 500);
-    const entry = xml.slice(open, close);
     contents.push({
-      key: decodeXmlText(tag(entry, 'Key') ?? ''),
-      size: Number(tag(entry, 'Size') ?? 0),
-      etag: decodeXmlText(tag(entry, 'ETag') ?? ''),
-      lastModified: tag(entry, 'LastModified') ?? '',
+      key: decodeXmlText(tag(xml, 'Key', open, close) ?? ''),
+      size: Number(tag(xml, 'Size', open, close) ?? 0),
+      etag: etagText(tag(xml, 'ETag', open, close) ?? ''),
+      lastModified: tag(xml, 'LastModified', open, close) ?? '',
     });
     at = close;
   }

@@ -5,19 +5,19 @@ import { isRetryable } from '../../../lib/engine/errors';
 const page = (contents: string, tail: string): string =>
   `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>${contents}${tail}</ListBucketResult>`;
 
-const entry = (key: string, size: number, etag: string): string =>
-  `<Contents><Key>${key}</Key><LastModified>2026-11-22T15:17:06.144Z</LastModified><ETag>&quot;${etag}&quot;</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass><Owner><ID>lab</ID></Owner></Contents>`;
+const entry = (key: string, size: number, etag: string, quote = '&quot;'): string =>
+  `<Contents><Key>${key}</Key><LastModified>2026-11-22T15:17:06.144Z</LastModified><ETag>${quote}${etag}${quote}</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass><Owner><ID>lab</ID></Owner></Contents>`;
 
 describe('parseListPage', () => {
-  it('reads keys, sizes, ETags and times, decoding XML references', () => {
+  it('reads keys, sizes, unquoted ETags and times, decoding XML references', () => {
     const xml = page(
-      entry('a &amp; b &lt;c&gt; &#x9;tab &#233;', 5, 'abc-2') + entry('plain', 0, 'd41d8cd98f00b204e9800998ecf8427e'),
+      entry('a &amp; b &lt;c&gt; &#x9;tab &#233;', 5, 'abc-2') + entry('plain', 0, 'd41d8cd98f00b204e9800998ecf8427e', '"'),
       '<IsTruncated>true</IsTruncated><NextContinuationToken>tok&amp;en</NextContinuationToken>',
     );
     expect(parseListPage(xml)).toEqual({
       contents: [
-        { key: 'a & b <c> \ttab é', size: 5, etag: '"abc-2"', lastModified: '2026-11-22T15:17:06.144Z' },
-        { key: 'plain', size: 0, etag: '"d41d8cd98f00b204e9800998ecf8427e"', lastModified: '2026-11-22T15:17:06.144Z' },
+        { key: 'a & b <c> \ttab é', size: 5, etag: 'abc-2', lastModified: '2026-11-22T15:17:06.144Z' },
+        { key: 'plain', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e', lastModified: '2026-11-22T15:17:06.144Z' },
       ],
       nextToken: 'tok&en',
     });
