@@ -76,6 +76,19 @@ describe('SyncEngine between local directories', () => {
     expect(await run({ command: 'check', compare: 'size-only' })).toMatchObject({ differences: 0 });
   });
 
+  it('keeps every key across listing batches: unchanged ones skipped, changed and extra ones handled', async () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `k/${String(i).padStart(5, '0')}`);
+    for (const key of keys) await put(src, key, 'x');
+    expect(await run({ compare: 'size-only' })).toMatchObject({ copied: 2500, failed: 0 });
+    await put(src, 'k/01234', 'changed');
+    await put(dst, 'k/01999-extra', 'x');
+    const progress: number[] = [];
+    const summary = await run({ compare: 'size-only', onProgress: (p) => progress.push(p.objectsDone) });
+    expect(summary).toMatchObject({ copied: 1, skipped: 2499, deleted: 1, failed: 0 });
+    expect(progress.at(-1)).toBe(2501);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
   it('reports progress with a total that is final once the source listing is read', async () => {
     await put(src, 'a', 'aa');
     await put(src, 'b', 'bbb');
