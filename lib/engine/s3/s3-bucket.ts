@@ -33,6 +33,9 @@ const CLEANUP_TIMEOUT_MS = 30_000;
  * Every request carries the run's AbortSignal and goes through the run's retry policy.
  */
 export class S3Bucket {
+  /** The page `probe()` fetched, until `list()` takes it. */
+  private firstPage: ListPage | undefined;
+
   constructor(
     private readonly sdkClient: LazyS3Client,
     private readonly http: S3Http,
@@ -50,13 +53,13 @@ export class S3Bucket {
   }
 
   /**
-   * One cheap request that fails fast with a one-line ConfigurationError when the endpoint is
-   * unreachable, the credentials are refused or the bucket does not exist.
+   * Fetches the listing's first page, once and without retries, so that a run fails fast with a
+   * one-line ConfigurationError when the endpoint is unreachable, the credentials are refused or
+   * the bucket does not exist. `list()` starts from that page: the check costs no extra request.
    */
   async probe(): Promise<void> {
     try {
-      const query = { 'list-type': '2', prefix: this.location.prefix, 'max-keys': '1' };
-      parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
+      this.firstPage = await this.requestPage(this.location.prefix, undefined);
     } catch (err) {
       throw new ConfigurationError(this.explain(err));
     }
@@ -81,7 +84,9 @@ export class S3Bucket {
    */
   async *list(): AsyncGenerator<ObjectEntry[]> {
     const base = this.location.prefix;
-    const pages = new PageStream((token) => this.fetchPage(base, token));
+    const first = this.firstPage;
+    this.firstPage = undefined;
+    const pages = new PageStream((token) => this.ctx.retry('ListObjectsV2', () => this.requestPage(base, token)), first);
     for await (const page of pages.pages()) {
       const entries: ObjectEntry[] = [];
       for (const item of page.contents) {
@@ -93,12 +98,10 @@ export class S3Bucket {
     }
   }
 
-  private fetchPage(prefix: string, token: string | undefined): Promise<ListPage> {
+  private async requestPage(prefix: string, token: string | undefined): Promise<ListPage> {
     const query: Record<string, string> = { 'list-type': '2', prefix };
     if (token !== undefined) query['continuation-token'] = token;
-    return this.ctx.retry('ListObjectsV2', async () =>
-      parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal }))),
-    );
+    return parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
   }
 
   /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
@@ -372,15 +375,18 @@ function copySource(source: S3Bucket, key: string): string {
 }
 
 /**
- * A listing's pages, the first requested on construction and each next one as soon as its
- * predecessor arrives (one page ahead). A page fetched ahead and never read cannot become an
+ * A listing's pages, the first given or requested on construction and each next one as soon as
+ * its predecessor arrives (one page ahead). A page fetched ahead and never read cannot become an
  * unhandled rejection.
  */
 class PageStream {
   private next: Promise<ListPage> | undefined;
 
-  constructor(private readonly fetch: (token: string | undefined) => Promise<ListPage>) {
-    this.next = this.request(undefined);
+  constructor(
+    private readonly fetch: (token: string | undefined) => Promise<ListPage>,
+    first?: ListPage,
+  ) {
+    this.next = first === undefined ? this.request(undefined) : Promise.resolve(first);
   }
 
   private request(token: string | undefined): Promise<ListPage> {
