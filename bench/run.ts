@@ -7,7 +7,12 @@
  * bucketbridge when one set of credentials reaches both buckets. The ceilings are therefore both a
  * raw PutObject loop (what the issue asks for) and a raw CopyObject loop (the same work the tools do).
  *
- * Environment: BENCH_CONCURRENCY (default 16) and the lab's own (CEPHLAB_PORT, CEPHLAB_DIR).
+ * Every measurement is repeated BENCH_REPEAT times (default 3), the tools taking turns within each
+ * round so that the gateway's slow drifts (RocksDB compaction, the OSD's cache) fall on all of
+ * them alike; the table gives the median wall time of each, with the range.
+ *
+ * Environment: BENCH_CONCURRENCY (default 16), BENCH_REPEAT (default 3) and the lab's own
+ * (CEPHLAB_PORT, CEPHLAB_DIR).
  * The 100,000-object buckets of the no-op dataset are kept between runs (seeding takes minutes);
  * `bash scripts/cephlab.sh wipe` frees them.
  */
@@ -21,6 +26,7 @@ import { client, createBucket, Credentials, deleteBucket, inventory } from './s3
 const repo = path.resolve(__dirname, '..');
 const work = path.join(repo, '.bench');
 const N = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -39,7 +45,22 @@ interface Row {
   tool: string;
   objects: number;
   bytes: number;
-  m: Measured;
+  runs: Measured[];
+}
+
+/** A row's runs as one: the median wall time, the highest peak RSS, failed if any run failed. */
+function summary(runs: Measured[]): Measured & { minSeconds: number; maxSeconds: number } {
+  const seconds = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  const failed = runs.filter((r) => !r.ok);
+  return {
+    seconds: seconds[Math.floor(seconds.length / 2)] ?? 0,
+    minSeconds: seconds[0] ?? 0,
+    maxSeconds: seconds[seconds.length - 1] ?? 0,
+    rssMiB: Math.max(...runs.map((r) => r.rssMiB)),
+    stdout: runs.map((r) => r.stdout.trim().split('\n').pop() ?? '').join('\n'),
+    ok: failed.length === 0,
+    note: failed.map((r) => r.note).join('; '),
+  };
 }
 
 function log(message: string): void {
@@ -153,22 +174,24 @@ function tools(c: Credentials, bundle: string): Tool[] {
 
 function table(rows: Row[]): string {
   const lines = [
-    '| dataset | tool | wall s | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |',
+    `| dataset | tool | wall s, median of ${REPEAT} (range) | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  const rate = (r: Row): number => r.objects / r.m.seconds;
+  const rate = (r: Row): number => r.objects / summary(r.runs).seconds;
   const find = (dataset: string, tool: string): Row | undefined =>
-    rows.find((r) => r.dataset === dataset && r.tool === tool && r.m.ok);
+    rows.find((r) => r.dataset === dataset && r.tool === tool && summary(r.runs).ok);
   for (const r of rows) {
+    const m = summary(r.runs);
     const rclone = find(r.dataset, 'rclone');
     const put = find(r.dataset, 'raw PUT (SDK)');
     const copy = find(r.dataset, 'raw CopyObject (SDK)');
     const ratio = (other: Row | undefined, pct: boolean): string =>
-      !other || !r.m.ok ? '-' : pct ? `${((100 * rate(r)) / rate(other)).toFixed(0)} %` : `${(rate(r) / rate(other)).toFixed(2)}x`;
+      !other || !m.ok ? '-' : pct ? `${((100 * rate(r)) / rate(other)).toFixed(0)} %` : `${(rate(r) / rate(other)).toFixed(2)}x`;
+    const range = REPEAT > 1 ? ` (${m.minSeconds.toFixed(1)}-${m.maxSeconds.toFixed(1)})` : '';
     lines.push(
-      `| ${r.dataset} | ${r.tool}${r.m.note ? ` (${r.m.note})` : ''} | ${r.m.seconds.toFixed(1)} | ` +
-        `${r.m.ok ? rate(r).toFixed(0) : '-'} | ${r.bytes && r.m.ok ? (r.bytes / MiB / r.m.seconds).toFixed(1) : '-'} | ` +
-        `${r.m.rssMiB.toFixed(0)} | ${ratio(rclone, false)} | ` +
+      `| ${r.dataset} | ${r.tool}${m.note ? ` (${m.note})` : ''} | ${m.seconds.toFixed(1)}${range} | ` +
+        `${m.ok ? rate(r).toFixed(0) : '-'} | ${r.bytes && m.ok ? (r.bytes / MiB / m.seconds).toFixed(1) : '-'} | ` +
+        `${m.rssMiB.toFixed(0)} | ${ratio(rclone, false)} | ` +
         `${ratio(put, true)} | ${ratio(copy, true)} |`,
     );
   }
@@ -195,37 +218,49 @@ async function main(): Promise<void> {
   for (const t of all) log(`  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`);
 
   const rows: Row[] = [];
+  const row = (dataset: string, tool: string, objects: number, bytes: number): Row => {
+    let r = rows.find((x) => x.dataset === dataset && x.tool === tool);
+    if (r === undefined) {
+      r = { dataset, tool, objects, bytes, runs: [] };
+      rows.push(r);
+    }
+    return r;
+  };
   const scratch: { s3: typeof s3; bucket: string }[] = [];
+  let serial = 0;
   const fresh = async (name: string, owner = s3): Promise<string> => {
-    const bucket = `bench-${name}-${run}`;
+    const bucket = `bench-${name}-${run}-${serial++}`;
     await createBucket(owner, bucket);
     scratch.push({ s3: owner, bucket });
     return bucket;
   };
 
-  const copyDataset = async (dataset: string, count: number, size: number): Promise<void> => {
-    const src = await fresh(`${dataset}-src`);
-    log(`[${dataset}] raw PUT: ${count} x ${size / KiB} KiB into ${src}`);
-    rows.push({ dataset, tool: 'raw PUT (SDK)', objects: count, bytes: count * size, m: await measure(rawCmd('put', src, count, size, N), rawEnv) });
-    const rawDst = await fresh(`${dataset}-raw`);
-    log(`[${dataset}] raw CopyObject into ${rawDst}`);
-    rows.push({ dataset, tool: 'raw CopyObject (SDK)', objects: count, bytes: count * size, m: await measure(rawCmd('copy', src, rawDst, N), rawEnv) });
+  /** One round of a dataset: the raw loops write and copy it, then each tool syncs it. */
+  const copyRound = async (dataset: string, slug: string, count: number, size: number, round: number): Promise<void> => {
+    const tag = `${dataset} ${round + 1}/${REPEAT}`;
+    const bytes = count * size;
+    const src = await fresh(`${slug}-src`);
+    log(`[${tag}] raw PUT: ${count} x ${size / KiB} KiB into ${src}`);
+    row(dataset, 'raw PUT (SDK)', count, bytes).runs.push(await measure(rawCmd('put', src, count, size, N), rawEnv));
+    const rawDst = await fresh(`${slug}-raw`);
+    log(`[${tag}] raw CopyObject into ${rawDst}`);
+    row(dataset, 'raw CopyObject (SDK)', count, bytes).runs.push(await measure(rawCmd('copy', src, rawDst, N), rawEnv));
     for (const tool of all) {
-      const dst = await fresh(`${dataset}-${tool.name.split(' ')[0]}`);
-      log(`[${dataset}] ${tool.name} -> ${dst}`);
+      const dst = await fresh(`${slug}-${tool.name.split(' ')[0]}`);
+      log(`[${tag}] ${tool.name} -> ${dst}`);
       const m = await measure(tool.command(src, dst), tool.env);
       const got = await inventory(s3, dst);
-      if (got.objects !== count || got.bytes !== count * size) {
+      if (got.objects !== count || got.bytes !== bytes) {
         m.ok = false;
         m.note = `${m.note ? `${m.note}, ` : ''}destination has ${got.objects} objects`;
       }
-      log(`[${dataset}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
-      rows.push({ dataset, tool: tool.name, objects: count, bytes: count * size, m });
+      log(`[${tag}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
+      row(dataset, tool.name, count, bytes).runs.push(m);
     }
   };
 
-  await copyDataset('small', 10_000, 4 * KiB);
-  await copyDataset('large', 16, 64 * MiB);
+  for (let round = 0; round < REPEAT; round++) await copyRound('10,000 x 4 KiB', 'small', 10_000, 4 * KiB, round);
+  for (let round = 0; round < REPEAT; round++) await copyRound('16 x 64 MiB', 'large', 16, 64 * MiB, round);
 
   const noopCount = 100_000;
   const noopSrc = 'bench-noop-src';
@@ -242,13 +277,15 @@ async function main(): Promise<void> {
       log(`[no-op] ${b}: ${m.seconds.toFixed(0)} s`);
     }
   }
-  for (const tool of all) {
-    log(`[no-op] ${tool.name}: re-sync ${noopSrc} -> ${noopDst}`);
-    const m = await measure(tool.command(noopSrc, noopDst), tool.env);
-    log(`[no-op] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
-    rows.push({ dataset: 'no-op re-sync 100k', tool: tool.name, objects: noopCount, bytes: 0, m });
+  for (let round = 0; round < REPEAT; round++) {
+    for (const tool of all) {
+      log(`[no-op ${round + 1}/${REPEAT}] ${tool.name}: re-sync ${noopSrc} -> ${noopDst}`);
+      const m = await measure(tool.command(noopSrc, noopDst), tool.env);
+      log(`[no-op ${round + 1}/${REPEAT}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
+      row('no-op re-sync, 100,000', tool.name, noopCount, 0).runs.push(m);
+    }
   }
-  const bb = rows.filter((r) => r.tool === 'bucketbridge').map((r) => `${r.dataset}: ${r.m.stdout.trim().split('\n').pop()}`);
+  const bb = rows.filter((r) => r.tool === 'bucketbridge').map((r) => `${r.dataset}:\n${summary(r.runs).stdout}`);
 
   // Streaming memory: a different user owns the destination, so the engine must GET and PUT.
   const memory: string[] = [];
@@ -257,10 +294,14 @@ async function main(): Promise<void> {
     log(`[memory] one ${label} object`);
     const put = await measure(rawCmd('put', src, 1, size, 1), rawEnv);
     if (!put.ok) throw new Error(`seeding ${src} failed (${put.note})`);
-    const dst = await fresh(`mem-${size}-dst`, s3alt);
-    const env = baseEnv({ ...rcloneEnv('SRC', creds), ...rcloneEnv('DST', alt) });
-    const m = await measure(['node', bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env);
-    memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(0)} | ${m.ok ? 'ok' : m.note} |`);
+    const runs: Measured[] = [];
+    for (let round = 0; round < REPEAT; round++) {
+      const dst = await fresh(`mem-${size}-dst`, s3alt);
+      const env = baseEnv({ ...rcloneEnv('SRC', creds), ...rcloneEnv('DST', alt) });
+      runs.push(await measure(['node', bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env));
+    }
+    const m = summary(runs);
+    memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(0)} (${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')}) | ${m.ok ? 'ok' : m.note} |`);
   }
 
   log('removing this run\'s buckets');
@@ -270,10 +311,10 @@ async function main(): Promise<void> {
 
   const cpu = os.cpus();
   console.log(`\nbucketbridge benchmark, ${new Date().toISOString().slice(0, 16)}Z, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
-    `${(os.totalmem() / GiB).toFixed(0)} GiB, concurrency ${N}, total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    `${(os.totalmem() / GiB).toFixed(0)} GiB, concurrency ${N}, ${REPEAT} rounds, total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   console.log(table(rows));
   console.log('\nbucketbridge --json summaries:\n' + bb.join('\n'));
-  console.log('\n| one object, bucketbridge copy streamed (GET+PUT) | wall s | peak RSS MiB | result |\n|---|---:|---:|---|\n' + memory.join('\n'));
+  console.log(`\n| one object, bucketbridge copy streamed (GET+PUT) | wall s, median of ${REPEAT} | peak RSS MiB, highest (each run) | result |\n|---|---:|---:|---|\n` + memory.join('\n'));
   console.log('\ncommands:\n' + all.map((t) => `  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`).join('\n'));
 }
 
