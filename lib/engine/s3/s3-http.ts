@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { RemoteConfig } from '../../model';
+import { meterStream } from '../stream-garbage';
 
 /** An S3 error answer, shaped like the SDK's (`name` is the S3 code) so `isRetryable` reads both. */
 export class S3HttpError extends Error {
@@ -143,8 +144,12 @@ export class S3Http {
         return;
       }
       onBodyError = (err) => outgoing.destroy(err);
-      if (bodyError !== undefined) outgoing.destroy(bodyError);
-      else stream.pipe(outgoing);
+      if (bodyError !== undefined) {
+        outgoing.destroy(bodyError);
+        return;
+      }
+      meterStream(stream);
+      stream.pipe(outgoing);
     });
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return response;
