@@ -12,9 +12,11 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,7 +155,7 @@ describe('the bundled CLI without its SDK file', () => {
     rmSync(alone, { recursive: true, force: true });
   });
 
-  it('streams a multipart object in its own layout, headers included, over plain HTTP', async () => {
+  it('streams a multipart object in its own layout, headers and tags included, over plain HTTP', async () => {
     const [src, dst] = await Promise.all([createBucket('nosdk-src'), createBucket('nosdk-dst')]);
     const headers = { ContentType: 'text/plain', CacheControl: 'no-cache', Metadata: { note: `=?UTF-8?B?${Buffer.from('café').toString('base64')}?=` } };
     const upload = await client.send(new CreateMultipartUploadCommand({ Bucket: src, Key: 'parts/ü x', ...headers }));
@@ -165,6 +167,8 @@ describe('the bundled CLI without its SDK file', () => {
     await client.send(
       new CompleteMultipartUploadCommand({ Bucket: src, Key: 'parts/ü x', UploadId: upload.UploadId, MultipartUpload: { Parts: parts } }),
     );
+    const Tagging = { TagSet: [{ Key: 'lang', Value: 'é & <x>' }, { Key: 'project', Value: 'bridge' }] };
+    await client.send(new PutObjectTaggingCommand({ Bucket: src, Key: 'parts/ü x', Tagging }));
     // The same gateway reached as localhost: the engine cannot copy server-side, so it streams.
     const far = rcloneEnv('FAR', { ...gateway(), endpoint: gateway().endpoint.replace('127.0.0.1', 'localhost') });
     const run = await runEntry(path.join(alone, 'bucketbridge.cjs'), ['copy', `SRC:${src}`, `FAR:${dst}`, '--json'], { ...rcloneEnv('SRC'), ...far });
@@ -173,5 +177,7 @@ describe('the bundled CLI without its SDK file', () => {
     expect(await listAll(client, dst)).toEqual(await listAll(client, src));
     const head = await client.send(new HeadObjectCommand({ Bucket: dst, Key: 'parts/ü x' }));
     expect(head).toMatchObject(headers);
+    const tags = await client.send(new GetObjectTaggingCommand({ Bucket: dst, Key: 'parts/ü x' }));
+    expect(tags.TagSet).toEqual(Tagging.TagSet);
   });
 });

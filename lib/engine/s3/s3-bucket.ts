@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
@@ -5,7 +6,7 @@ import type { EngineContext } from '../context';
 import { ConfigurationError, describeError } from '../errors';
 import type { LazyS3Client } from './client';
 import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
-import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload } from './s3-xml';
+import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
 
 /** The headers and metadata the engine preserves on copy. */
 export interface ObjectHeaders {
@@ -129,26 +130,33 @@ export class S3Bucket {
 
   /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
   async tagging(key: string): Promise<string> {
-    const { client, sdk } = await this.sdkClient.get();
-    const out = await this.ctx.retry('GetObjectTagging', () =>
-      client.send(new sdk.GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
-        abortSignal: this.ctx.signal,
-      }),
-    );
-    return (out.TagSet ?? [])
-      .map((tag) => `${encodeURIComponent(tag.Key ?? '')}=${encodeURIComponent(tag.Value ?? '')}`)
-      .join('&');
+    const tags = await this.ctx.retry('GetObjectTagging', async () => {
+      const response = await this.http.send({ method: 'GET', bucket: this.bucket, key: this.fullKey(key), query: { tagging: '' }, headers: {}, signal: this.ctx.signal });
+      return parseTagging(await readText(response), response.statusCode);
+    });
+    return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join('&');
   }
 
+  /** Sets the tags given as a URL-encoded query string. S3 requires Content-MD5 on this request. */
   async putTagging(key: string, tagging: string): Promise<void> {
-    const { client, sdk } = await this.sdkClient.get();
-    const params = new URLSearchParams(tagging);
-    const TagSet = [...params].map(([Key, Value]) => ({ Key, Value }));
-    await this.ctx.retry('PutObjectTagging', () =>
-      client.send(new sdk.PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key), Tagging: { TagSet } }), {
-        abortSignal: this.ctx.signal,
-      }),
-    );
+    const tags = [...new URLSearchParams(tagging)].map(([tagKey, value]) => ({ key: tagKey, value }));
+    const body = Buffer.from(taggingBody(tags));
+    await this.ctx.retry('PutObjectTagging', async () => {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { tagging: '' },
+        headers: {
+          'content-type': 'application/xml',
+          'content-length': String(body.length),
+          'content-md5': createHash('md5').update(body).digest('base64'),
+        },
+        body,
+        signal: this.ctx.signal,
+      });
+      response.resume();
+    });
   }
 
   /**

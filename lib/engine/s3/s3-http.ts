@@ -66,8 +66,8 @@ export interface S3HttpRequest {
 
 /**
  * Signed S3 requests over keep-alive sockets, for every operation a copy makes: per-object GET,
- * HEAD, PUT and CopyObject, the listing pages, and multipart uploads (create, parts, part copies,
- * complete, abort). The SDK spends several milliseconds of CPU on each request (middleware stack,
+ * HEAD, PUT, CopyObject and tags, the listing pages, and multipart uploads (create, parts, part
+ * copies, complete, abort). The SDK spends several milliseconds of CPU on each request (middleware stack,
  * endpoint rules, XML schema); on a gateway sharing two cores with its client that halves the
  * object rate. Loading it also adds about 22 MiB to the process, more than a streamed copy of any
  * size needs. So these go straight to HTTP with the SDK's own SigV4 signer. Payloads are sent

@@ -2,8 +2,8 @@ import { unquoteEtag } from '../../model';
 import { S3HttpError, decodeXmlText, errorFrom } from './s3-http';
 
 /**
- * The XML of the multipart requests that go over `S3Http`: the one request body
- * (CompleteMultipartUpload) and the answers the engine reads. Like the listing parser, these scan
+ * The XML of the multipart and tagging requests that go over `S3Http`: the request bodies
+ * (CompleteMultipartUpload, PutObjectTagging) and the answers the engine reads. Like the listing parser, these scan
  * for the few elements needed instead of building a document; each first checks that the answer is
  * the document it expects, so that an `<Error>` document, including one sent with status 200
  * (CompleteMultipartUpload and UploadPartCopy may fail after the 200 status line went out),
@@ -61,6 +61,35 @@ export function checkCompleteUpload(xml: string, status = 200): void {
 export function completeUploadBody(partEtags: readonly string[]): string {
   const parts = partEtags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>&quot;${escapeXml(unquoteEtag(etag))}&quot;</ETag></Part>`);
   return `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.join('')}</CompleteMultipartUpload>`;
+}
+
+/** One object tag. */
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** The tags of a GetObjectTagging answer (`<Tagging><TagSet><Tag>...`), in the answer's order. */
+export function parseTagging(xml: string, status = 200): Tag[] {
+  expectRoot(xml, 'Tagging', status);
+  const tags: Tag[] = [];
+  let at = 0;
+  for (;;) {
+    const open = xml.indexOf('<Tag>', at);
+    if (open < 0) break;
+    const close = xml.indexOf('</Tag>', open);
+    if (close < 0) throw new S3HttpError('MalformedAnswer', 'unterminated <Tag> in GetObjectTagging answer', 500);
+    const entry = xml.slice(open, close);
+    tags.push({ key: element(entry, 'Key') ?? '', value: element(entry, 'Value') ?? '' });
+    at = close;
+  }
+  return tags;
+}
+
+/** The PutObjectTagging request body. */
+export function taggingBody(tags: readonly Tag[]): string {
+  const entries = tags.map((tag) => `<Tag><Key>${escapeXml(tag.key)}</Key><Value>${escapeXml(tag.value)}</Value></Tag>`);
+  return `<?xml version="1.0" encoding="UTF-8"?><Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${entries.join('')}</TagSet></Tagging>`;
 }
 
 function escapeXml(text: string): string {

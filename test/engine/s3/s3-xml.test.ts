@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRetryable } from '../../../lib/engine/errors';
 import { S3HttpError } from '../../../lib/engine/s3/s3-http';
-import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload } from '../../../lib/engine/s3/s3-xml';
+import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from '../../../lib/engine/s3/s3-xml';
 
 // Answers recorded from the lab's Ceph RGW (pacific, 16.2) with `aws s3api --debug`, for the key
 // `k é&<x>`; the AWS forms below are the documented examples.
@@ -90,5 +90,27 @@ describe('completeUploadBody', () => {
 
   it('escapes an ETag that is not plain hex', () => {
     expect(completeUploadBody(['a<b&c'])).toContain('<ETag>&quot;a&#60;b&#38;c&quot;</ETag>');
+  });
+});
+
+describe('parseTagging', () => {
+  it('reads the recorded tag set, decoding XML references', () => {
+    expect(parseTagging(recorded('get-tagging.xml'))).toEqual([
+      { key: 'lang', value: 'é日本 & <x>' },
+      { key: 'project', value: 'bridge' },
+    ]);
+    expect(parseTagging(recorded('get-tagging-empty.xml'))).toEqual([]);
+  });
+
+  it('fails on a recorded error answer', () => {
+    expect(() => parseTagging(recorded('get-tagging-nosuchkey.xml'), 404)).toThrow(expect.objectContaining({ name: 'NoSuchKey' }));
+  });
+
+  it('reads back what taggingBody writes', () => {
+    const tags = [
+      { key: 'a&b', value: '<"x">' },
+      { key: 'empty', value: '' },
+    ];
+    expect(parseTagging(taggingBody(tags))).toEqual(tags);
   });
 });
