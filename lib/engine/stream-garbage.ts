@@ -19,11 +19,13 @@ import { runInNewContext } from 'node:vm';
  * with their memory released during the GC itself, not later on another thread. A buffer still in
  * flight survives a scavenge; when many streams run at once (the parts of a multipart copy) enough
  * of them are promoted to matter, so a full GC follows when external memory is still above
- * `MAJOR_ABOVE_BYTES` after the scavenge. Measured on the lab: the 2 GiB copy peaks at 65 MiB
- * (against 104-116 MiB), a 512 MiB copy in 64 parts, 16 in flight, at 73-77 MiB (against
- * 121-137 MiB); wall times within the runs' spread, user CPU about 0.3 s more per 2 GiB, system
- * CPU lower (fewer page faults). Every 1 MiB gave the same peak for twice the collections, every
- * 4 MiB 69 MiB.
+ * `MAJOR_ABOVE_BYTES` after the scavenge. Measured on the lab: the 2 GiB copy peaks at 63-64 MiB
+ * (against 101-113 MiB), a 64 MiB one at 63 MiB, a 512 MiB copy in 64 parts, 16 in flight, at
+ * 72-76 MiB (against 118-133 MiB); wall times within the runs' spread, user CPU about 0.3 s more
+ * per 2 GiB, system CPU about 0.6 s less (fewer page faults). Every 1 MiB gave the same peak for
+ * twice the collections, every 4 MiB 68 MiB. What remains above a 2 MiB copy (56 MiB) is the
+ * optimising compiler, which a run of more than a few hundred milliseconds wakes (57 MiB with
+ * `--no-opt`, for 1.2 s more CPU).
  *
  * Rejected: collecting on a timer (reads arrive in bursts of 20 MiB in 50 ms, which outrun it);
  * scavenges every 5-20 ms with background freeing (in-flight buffers got promoted and memory
