@@ -1,5 +1,5 @@
 # bucketbridge copy engine. The image carries the bundled engine (npm run build:engine: one entry and
-# the SDK file it loads on demand, build/engine/) and Node.js:
+# the SDK file it loads only for deletes, build/engine/) and Node.js:
 # no node_modules, no npm, no shell. Build: docker build -t bucketbridge .
 FROM node:20-bookworm-slim AS build
 WORKDIR /src

@@ -1,8 +1,8 @@
 // Bundles the copy engine's CLI into build/engine/, the only code the runtime image carries:
 // bucketbridge.cjs (the entry) and s3-sdk.cjs, @aws-sdk/client-s3, which the engine imports only
-// when a run needs multipart, HEAD, tagging or deletes. Kept apart so that V8 does not parse it
-// at every start-up. pino is used with a synchronous destination (no transports), so no worker
-// file has to ship.
+// when a sync deletes (DeleteObjects); copies, multipart and tags included, use plain signed HTTP.
+// Kept apart so that V8 does not parse it at every start-up. pino is used with a synchronous
+// destination (no transports), so no worker file has to ship.
 import { build } from 'esbuild';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';

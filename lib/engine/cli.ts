@@ -8,6 +8,7 @@ import { createLogger } from './observability/logger';
 import { EngineMetrics } from './observability/metrics';
 import { serveMetrics } from './observability/metrics-server';
 import { ProgressBar, formatBytes } from './observability/progress';
+import { collectStreamGarbage } from './stream-garbage';
 
 /** How long SIGTERM lets copies in flight finish before aborting them. */
 const DRAIN_SECONDS_DEFAULT = 30;
@@ -181,6 +182,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
 // A command-line tool's stderr is for its own messages; the SDK's Node support notice is not one.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// This process exists only to run the engine, so it may tune V8 to keep streamed copies' memory flat.
+collectStreamGarbage();
 
 main(process.argv).then(
   (code) => process.exit(code),

@@ -4,12 +4,24 @@
  * than any file under lib/.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBucket, rcloneEnv, s3 } from '../support/gateway';
+import { createBucket, gateway, rcloneEnv, s3 } from '../support/gateway';
+import { body, listAll } from './fixtures';
 
 const repo = path.resolve(__dirname, '../..');
 const bundle = path.join(repo, 'build/engine/bucketbridge.cjs');
@@ -39,9 +51,13 @@ interface Run {
 
 /** Runs the bundle with node, the way the image's entrypoint does, with SRC and DST remotes set. */
 async function bucketbridge(...args: string[]): Promise<Run> {
-  const env = { ...process.env, ...rcloneEnv('SRC'), ...rcloneEnv('DST') };
+  return runEntry(bundle, args, { ...rcloneEnv('SRC'), ...rcloneEnv('DST') });
+}
+
+async function runEntry(entry: string, args: string[], remotes: Record<string, string>): Promise<Run> {
+  const env = { ...process.env, ...remotes };
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [bundle, ...args], { env, cwd: repo });
+    const { stdout, stderr } = await promisify(execFile)('node', [entry, ...args], { env, cwd: repo });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -118,5 +134,50 @@ describe('the bundled CLI (build/engine/bucketbridge.cjs)', () => {
     expect(run.code).toBe(2);
     // stderr also carries the JSON log; the human-readable error is its last line.
     expect(run.stderr.trim().split('\n').pop()).toMatch(/^bucketbridge: .*'NOWHERE'/);
+  });
+});
+
+describe('the bundled CLI without its SDK file', () => {
+  const client = s3();
+  const MiB = 1024 * 1024;
+  let alone: string;
+
+  beforeAll(async () => {
+    if (!bundleIsCurrent()) {
+      await promisify(execFile)('npm', ['run', '--silent', 'build:engine'], { cwd: repo });
+    }
+    // The entry alone: any require() of s3-sdk.cjs fails the run.
+    alone = mkdtempSync(path.join(tmpdir(), 'bb-bundle-'));
+    copyFileSync(bundle, path.join(alone, 'bucketbridge.cjs'));
+  });
+  afterAll(() => {
+    client.destroy();
+    rmSync(alone, { recursive: true, force: true });
+  });
+
+  it('streams a multipart object in its own layout, headers and tags included, over plain HTTP', async () => {
+    const [src, dst] = await Promise.all([createBucket('nosdk-src'), createBucket('nosdk-dst')]);
+    const headers = { ContentType: 'text/plain', CacheControl: 'no-cache', Metadata: { note: `=?UTF-8?B?${Buffer.from('café').toString('base64')}?=` } };
+    const upload = await client.send(new CreateMultipartUploadCommand({ Bucket: src, Key: 'parts/ü x', ...headers }));
+    const parts = [];
+    for (const [i, size] of [5 * MiB, MiB].entries()) {
+      const part = { Bucket: src, Key: 'parts/ü x', UploadId: upload.UploadId, PartNumber: i + 1, Body: body(size) };
+      parts.push({ PartNumber: i + 1, ETag: (await client.send(new UploadPartCommand(part))).ETag });
+    }
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: src, Key: 'parts/ü x', UploadId: upload.UploadId, MultipartUpload: { Parts: parts } }),
+    );
+    const Tagging = { TagSet: [{ Key: 'lang', Value: 'é & <x>' }, { Key: 'project', Value: 'bridge' }] };
+    await client.send(new PutObjectTaggingCommand({ Bucket: src, Key: 'parts/ü x', Tagging }));
+    // The same gateway reached as localhost: the engine cannot copy server-side, so it streams.
+    const far = rcloneEnv('FAR', { ...gateway(), endpoint: gateway().endpoint.replace('127.0.0.1', 'localhost') });
+    const run = await runEntry(path.join(alone, 'bucketbridge.cjs'), ['copy', `SRC:${src}`, `FAR:${dst}`, '--json'], { ...rcloneEnv('SRC'), ...far });
+    expect(run.code, run.stderr).toBe(0);
+    expect(summary(run)).toMatchObject({ copied: 1, failed: 0 });
+    expect(await listAll(client, dst)).toEqual(await listAll(client, src));
+    const head = await client.send(new HeadObjectCommand({ Bucket: dst, Key: 'parts/ü x' }));
+    expect(head).toMatchObject(headers);
+    const tags = await client.send(new GetObjectTaggingCommand({ Bucket: dst, Key: 'parts/ü x' }));
+    expect(tags.TagSet).toEqual(Tagging.TagSet);
   });
 });

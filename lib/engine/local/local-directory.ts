@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { batched, compareKeys, type LocalLocation, type ObjectEntry } from '../../model';
 import type { EngineContext } from '../context';
 import { ConfigurationError } from '../errors';
+import { meterStream } from '../stream-garbage';
 
 /** Files being written are named so; listings skip them and they are removed on failure. */
 const TEMP_PREFIX = '.bucketbridge-';
@@ -98,6 +99,7 @@ export class LocalDirectory {
     await mkdir(dirname(target), { recursive: true });
     const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
     try {
+      meterStream(body);
       await pipeline(body, createWriteStream(temp), { signal: this.ctx.signal });
       await utimes(temp, modified, modified);
       await rename(temp, target);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
@@ -5,6 +6,7 @@ import type { EngineContext } from '../context';
 import { ConfigurationError, describeError } from '../errors';
 import type { LazyS3Client } from './client';
 import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
+import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
 
 /** The headers and metadata the engine preserves on copy. */
 export interface ObjectHeaders {
@@ -104,21 +106,17 @@ export class S3Bucket {
     return parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
   }
 
-  /** HeadObject; with `partNumber` the size is that part's where the server supports it. */
+  /**
+   * HeadObject; with `partNumber` the size is that part's where the server supports it (RGW
+   * pacific ignores it and answers the whole object's).
+   */
   async head(key: string, partNumber?: number): Promise<HeadResult> {
-    const { client, sdk } = await this.sdkClient.get();
-    const out = await this.ctx.retry('HeadObject', () =>
-      client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), PartNumber: partNumber }), {
-        abortSignal: this.ctx.signal,
-      }),
+    const query = partNumber === undefined ? undefined : { partNumber: String(partNumber) };
+    const response = await this.ctx.retry('HeadObject', () =>
+      this.http.send({ method: 'HEAD', bucket: this.bucket, key: this.fullKey(key), query, headers: {}, signal: this.ctx.signal }),
     );
-    return {
-      size: out.ContentLength ?? 0,
-      etag: unquoteEtag(out.ETag ?? ''),
-      modified: out.LastModified ?? new Date(0),
-      headers: pickHeaders(out),
-      tagCount: out.TagCount ?? 0,
-    };
+    response.resume();
+    return headFromResponse(response.headers);
   }
 
   /** A streamed GET (of a byte range when given); the caller must consume or destroy the body. */
@@ -137,26 +135,33 @@ export class S3Bucket {
 
   /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
   async tagging(key: string): Promise<string> {
-    const { client, sdk } = await this.sdkClient.get();
-    const out = await this.ctx.retry('GetObjectTagging', () =>
-      client.send(new sdk.GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
-        abortSignal: this.ctx.signal,
-      }),
-    );
-    return (out.TagSet ?? [])
-      .map((tag) => `${encodeURIComponent(tag.Key ?? '')}=${encodeURIComponent(tag.Value ?? '')}`)
-      .join('&');
+    const tags = await this.ctx.retry('GetObjectTagging', async () => {
+      const response = await this.http.send({ method: 'GET', bucket: this.bucket, key: this.fullKey(key), query: { tagging: '' }, headers: {}, signal: this.ctx.signal });
+      return parseTagging(await readText(response), response.statusCode);
+    });
+    return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join('&');
   }
 
+  /** Sets the tags given as a URL-encoded query string. S3 requires Content-MD5 on this request. */
   async putTagging(key: string, tagging: string): Promise<void> {
-    const { client, sdk } = await this.sdkClient.get();
-    const params = new URLSearchParams(tagging);
-    const TagSet = [...params].map(([Key, Value]) => ({ Key, Value }));
-    await this.ctx.retry('PutObjectTagging', () =>
-      client.send(new sdk.PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key), Tagging: { TagSet } }), {
-        abortSignal: this.ctx.signal,
-      }),
-    );
+    const tags = [...new URLSearchParams(tagging)].map(([tagKey, value]) => ({ key: tagKey, value }));
+    const body = Buffer.from(taggingBody(tags));
+    await this.ctx.retry('PutObjectTagging', async () => {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { tagging: '' },
+        headers: {
+          'content-type': 'application/xml',
+          'content-length': String(body.length),
+          'content-md5': createHash('md5').update(body).digest('base64'),
+        },
+        body,
+        signal: this.ctx.signal,
+      });
+      response.resume();
+    });
   }
 
   /**
@@ -211,14 +216,17 @@ export class S3Bucket {
    * whose answer never arrived could not be aborted, and would be left behind.
    */
   async createUpload(key: string, headers: ObjectHeaders): Promise<string> {
-    const { client, sdk } = await this.sdkClient.get();
-    const out = await this.ctx.retry('CreateMultipartUpload', () =>
-      client.send(new sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), ...headerSafe(headers) }), {
-        abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-      }),
-    );
-    if (out.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
-    return out.UploadId;
+    return this.ctx.retry('CreateMultipartUpload', async () => {
+      const response = await this.http.send({
+        method: 'POST',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { uploads: '' },
+        headers: { ...wireHeaders(headers), 'content-length': '0' },
+        signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+      });
+      return parseCreateUpload(await readText(response), response.statusCode);
+    });
   }
 
   /**
@@ -237,21 +245,21 @@ export class S3Bucket {
     sourceKey: string,
     range: { start: number; end: number },
   ): Promise<string> {
-    const { client, sdk } = await this.sdkClient.get();
-    const out = await this.ctx.retry('UploadPartCopy', () =>
-      client.send(
-        new sdk.UploadPartCopyCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          CopySource: copySource(source, sourceKey),
-          CopySourceRange: `bytes=${range.start}-${range.end}`,
-        }),
-        { abortSignal: this.ctx.signal },
-      ),
-    );
-    return unquoteEtag(out.CopyPartResult?.ETag ?? '');
+    return this.ctx.retry('UploadPartCopy', async () => {
+      const response = await this.http.send({
+        method: 'PUT',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { partNumber: String(partNumber), uploadId },
+        headers: {
+          'content-length': '0',
+          'x-amz-copy-source': copySource(source, sourceKey),
+          'x-amz-copy-source-range': `bytes=${range.start}-${range.end}`,
+        },
+        signal: this.ctx.signal,
+      });
+      return parseCopyPart(await readText(response), response.statusCode);
+    });
   }
 
   /**
@@ -259,26 +267,32 @@ export class S3Bucket {
    * the multipart ETag from the part ETags instead of trusting this response.
    */
   async completeUpload(key: string, uploadId: string, partEtags: readonly string[]): Promise<void> {
-    const { client, sdk } = await this.sdkClient.get();
-    await this.ctx.retry('CompleteMultipartUpload', () =>
-      client.send(
-        new sdk.CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          UploadId: uploadId,
-          MultipartUpload: { Parts: partEtags.map((ETag, i) => ({ ETag: `"${ETag}"`, PartNumber: i + 1 })) },
-        }),
-        { abortSignal: this.ctx.signal },
-      ),
-    );
+    const body = Buffer.from(completeUploadBody(partEtags));
+    await this.ctx.retry('CompleteMultipartUpload', async () => {
+      const response = await this.http.send({
+        method: 'POST',
+        bucket: this.bucket,
+        key: this.fullKey(key),
+        query: { uploadId },
+        headers: { 'content-type': 'application/xml', 'content-length': String(body.length) },
+        body,
+        signal: this.ctx.signal,
+      });
+      checkCompleteUpload(await readText(response), response.statusCode);
+    });
   }
 
   /** Aborts an upload, even after the run was aborted, so that no orphan parts are left. */
   async abortUpload(key: string, uploadId: string): Promise<void> {
-    const { client, sdk } = await this.sdkClient.get();
-    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }), {
-      abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    const response = await this.http.send({
+      method: 'DELETE',
+      bucket: this.bucket,
+      key: this.fullKey(key),
+      query: { uploadId },
+      headers: {},
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
     });
+    response.resume();
   }
 
   /** Deletes up to 1,000 keys in one request; returns the keys that failed, with the reason. */
@@ -301,19 +315,7 @@ export class S3Bucket {
   }
 }
 
-function pickHeaders(out: ObjectHeaders): ObjectHeaders {
-  return {
-    ContentType: out.ContentType,
-    CacheControl: out.CacheControl,
-    ContentDisposition: out.ContentDisposition,
-    ContentEncoding: out.ContentEncoding,
-    ContentLanguage: out.ContentLanguage,
-    Expires: out.Expires,
-    Metadata: out.Metadata,
-  };
-}
-
-/** The preserved headers of a GET response, as the SDK would report them. */
+/** The preserved headers of a GET or HEAD response, as the SDK would report them. */
 function headFromResponse(headers: IncomingHttpHeaders): HeadResult {
   const text = (name: string): string | undefined => {
     const value = headers[name];
