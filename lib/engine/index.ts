@@ -3,3 +3,4 @@ export * from './errors';
 export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
+export { collectStreamGarbage } from './stream-garbage';
