@@ -7,6 +7,9 @@ export interface EngineContext {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly metrics: EngineMetrics;
-  /** Runs one request with the run's retry policy, counting retries under `operation`. */
-  retry<T>(operation: string, request: () => Promise<T>): Promise<T>;
+  /**
+   * Runs one request with the run's retry policy, counting retries under `operation`. `transient`
+   * narrows which errors are retried (default `isRetryable`).
+   */
+  retry<T>(operation: string, request: () => Promise<T>, transient?: (err: unknown) => boolean): Promise<T>;
 }

@@ -85,6 +85,19 @@ export function isRetryable(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isRetryable(e.cause);
 }
 
+/** Network errors that mean the endpoint cannot be reached at all, as opposed to a dropped connection. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * `isRetryable`, less the errors of an endpoint that cannot be reached: for a run's first request,
+ * which should say "cannot reach" at once rather than after its retries, yet ride out a 503, a
+ * throttle or a reset like any other request.
+ */
+export function isTransientOnceReached(err: unknown): boolean {
+  const code = (err as ErrorShape | null)?.code;
+  return isRetryable(err) && !(typeof code === 'string' && UNREACHABLE_CODES.has(code));
+}
+
 /** A short, single-line description of an error for logs and summaries, without any secret. */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

@@ -7,6 +7,8 @@ export interface RetryOptions {
   readonly attempts: number;
   /** Delay before the first retry; doubles each time, with full jitter. */
   readonly baseDelayMs: number;
+  /** Which errors are worth another attempt. @default isRetryable */
+  readonly transient?: (err: unknown) => boolean;
   /** Called before each retry, to log and count it. */
   readonly onRetry?: (err: unknown, attempt: number) => void;
 }
@@ -17,7 +19,8 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
     try {
       return await operation();
     } catch (err) {
-      if (attempt >= options.attempts || !isRetryable(err) || options.signal.aborted) throw err;
+      const transient = options.transient ?? isRetryable;
+      if (attempt >= options.attempts || !transient(err) || options.signal.aborted) throw err;
       options.onRetry?.(err, attempt);
       const ceiling = options.baseDelayMs * 2 ** (attempt - 1);
       await sleep(Math.random() * ceiling, undefined, { signal: options.signal });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoppedError, TransferError, describeError, isRetryable } from '../../lib/engine/errors';
+import { StoppedError, TransferError, describeError, isRetryable, isTransientOnceReached } from '../../lib/engine/errors';
 
 const s3Error = (name: string, status: number): Error =>
   Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -25,6 +25,19 @@ describe('isRetryable', () => {
     expect(isRetryable(new StoppedError('stop'))).toBe(false);
     expect(isRetryable(new TransferError('x', 'k'))).toBe(false);
     expect(isRetryable('string')).toBe(false);
+  });
+});
+
+describe('isTransientOnceReached', () => {
+  const network = (code: string): Error => Object.assign(new Error(code), { code });
+
+  it('rides out what isRetryable does, except an endpoint that cannot be reached', () => {
+    expect(isTransientOnceReached(s3Error('SlowDown', 503))).toBe(true);
+    expect(isTransientOnceReached(network('ECONNRESET'))).toBe(true);
+    expect(isTransientOnceReached(network('ECONNREFUSED'))).toBe(false);
+    expect(isTransientOnceReached(network('ENOTFOUND'))).toBe(false);
+    expect(isRetryable(network('ECONNREFUSED'))).toBe(true);
+    expect(isTransientOnceReached(s3Error('AccessDenied', 403))).toBe(false);
   });
 });
 

@@ -57,4 +57,18 @@ describe('withRetry', () => {
     ).rejects.toThrow('reset');
     expect(calls).toBe(1);
   });
+
+  it('retries only what `transient` accepts when given', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1;
+          throw transient();
+        },
+        { ...options, transient: () => false },
+      ),
+    ).rejects.toThrow('reset');
+    expect(calls).toBe(1);
+  });
 });

@@ -218,9 +218,10 @@ export class SyncEngine {
       signal,
       logger: this.logger,
       metrics: this.metrics,
-      retry: (operation, request) =>
+      retry: (operation, request, transient) =>
         withRetry(request, {
           signal,
+          transient,
           attempts: this.tuning.retryAttempts,
           baseDelayMs: this.tuning.retryBaseDelayMs,
           onRetry: (err, attempt) => {

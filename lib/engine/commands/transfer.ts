@@ -47,7 +47,7 @@ export async function transfer(source: Side, destination: Side, entry: ObjectEnt
       return { method: 'put', bytes: entry.size };
     }
     const partSize = choosePartSize(entry.size, deps.tuning.partSizeBytes);
-    await multipart(destination.bucket, entry.key, entry.size, partSize, {}, '', deps, (range, uploadId) =>
+    await multipart(destination.bucket, entry.key, entry.size, partSize, {}, '', deps, 'UploadPart', (range, uploadId) =>
       destination.bucket.uploadPart(entry.key, uploadId, range.partNumber, open(range), range.end - range.start + 1),
     );
     return { method: 'multipart', bytes: entry.size };
@@ -94,7 +94,7 @@ async function serverCopy(source: S3Bucket, destination: S3Bucket, entry: Object
   }
   const { partSize, head } = await layoutOf(source, entry, deps.tuning);
   const tagging = head.tagCount > 0 ? await source.tagging(entry.key) : '';
-  const etag = await multipart(destination, entry.key, head.size, partSize ?? head.size, head.headers, tagging, deps, (range, uploadId) =>
+  const etag = await multipart(destination, entry.key, head.size, partSize ?? head.size, head.headers, tagging, deps, 'UploadPartCopy', (range, uploadId) =>
     destination.uploadPartCopy(entry.key, uploadId, range.partNumber, source, entry.key, range),
   );
   warnIfLayoutDiffers(entry, etag, deps);
@@ -119,7 +119,7 @@ async function streamCopy(source: S3Bucket, destination: S3Bucket, entry: Object
   }
   const { partSize, head } = await layoutOf(source, entry, deps.tuning);
   const tagging = head.tagCount > 0 ? await source.tagging(entry.key) : '';
-  const etag = await multipart(destination, entry.key, head.size, partSize ?? head.size, head.headers, tagging, deps, async (range, uploadId) => {
+  const etag = await multipart(destination, entry.key, head.size, partSize ?? head.size, head.headers, tagging, deps, 'UploadPart', async (range, uploadId) => {
     const { body } = await source.get(entry.key, range);
     try {
       return await destination.uploadPart(entry.key, uploadId, range.partNumber, body, range.end - range.start + 1);
@@ -133,8 +133,8 @@ async function streamCopy(source: S3Bucket, destination: S3Bucket, entry: Object
 
 /**
  * A multipart upload of `size` bytes in parts of `partSize`, parts in parallel (each holding a
- * slot), each part retried on its own. Any failure aborts the upload, so no orphan parts remain
- * and nothing partial becomes visible. Tags are set after completion because RGW pacific ignores
+ * slot), each part retried on its own (counted as `operation`, its body opened again). Any failure
+ * aborts the upload, so no orphan parts remain and nothing partial becomes visible. Tags are set after completion because RGW pacific ignores
  * them on CreateMultipartUpload. Returns the multipart ETag computed from the parts (RGW answers
  * an empty one on completion).
  */
@@ -146,13 +146,14 @@ async function multipart(
   headers: ObjectHeaders,
   tagging: string,
   deps: TransferDeps,
+  operation: 'UploadPart' | 'UploadPartCopy',
   sendPart: (range: PartRange, uploadId: string) => Promise<string>,
 ): Promise<string> {
   const uploadId = await destination.createUpload(key, headers);
   const etags: string[] = [];
   try {
     await runPool(iterate(partRanges(size, partSize)), deps.partConcurrency, async (range) => {
-      etags[range.partNumber - 1] = await deps.slots.use(() => deps.ctx.retry('UploadPart', () => sendPart(range, uploadId)));
+      etags[range.partNumber - 1] = await deps.slots.use(() => deps.ctx.retry(operation, () => sendPart(range, uploadId)));
     });
     if (deps.ctx.signal.aborted) throw deps.ctx.signal.reason;
     await destination.completeUpload(key, uploadId, etags);

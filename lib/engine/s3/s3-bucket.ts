@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type RemoteLocation } from '../../model';
 import type { EngineContext } from '../context';
-import { ConfigurationError, describeError } from '../errors';
+import { ConfigurationError, describeError, isTransientOnceReached } from '../errors';
 import type { LazyS3Client } from './client';
 import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
 import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
@@ -55,13 +55,14 @@ export class S3Bucket {
   }
 
   /**
-   * Fetches the listing's first page, once and without retries, so that a run fails fast with a
-   * one-line ConfigurationError when the endpoint is unreachable, the credentials are refused or
-   * the bucket does not exist. `list()` starts from that page: the check costs no extra request.
+   * Fetches the listing's first page, so that a run fails with a one-line ConfigurationError when
+   * the endpoint is unreachable (at once, without retries), the credentials are refused or the
+   * bucket does not exist; 5xx answers, throttling and resets are retried as for any request.
+   * `list()` starts from that page: the check costs no extra request.
    */
   async probe(): Promise<void> {
     try {
-      this.firstPage = await this.requestPage(this.location.prefix, undefined);
+      this.firstPage = await this.ctx.retry('ListObjectsV2', () => this.requestPage(this.location.prefix, undefined), isTransientOnceReached);
     } catch (err) {
       throw new ConfigurationError(this.explain(err));
     }
@@ -119,17 +120,19 @@ export class S3Bucket {
     return headFromResponse(response.headers);
   }
 
-  /** A streamed GET (of a byte range when given); the caller must consume or destroy the body. */
+  /**
+   * A streamed GET (of a byte range when given); the caller must consume or destroy the body. Not
+   * retried here: the caller retries the GET together with what consumes its body, since a body
+   * that failed half-way cannot be replayed.
+   */
   async get(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; head: HeadResult }> {
-    const response = await this.ctx.retry('GetObject', () =>
-      this.http.send({
-        method: 'GET',
-        bucket: this.bucket,
-        key: this.fullKey(key),
-        headers: range === undefined ? {} : { range: `bytes=${range.start}-${range.end}` },
-        signal: this.ctx.signal,
-      }),
-    );
+    const response = await this.http.send({
+      method: 'GET',
+      bucket: this.bucket,
+      key: this.fullKey(key),
+      headers: range === undefined ? {} : { range: `bytes=${range.start}-${range.end}` },
+      signal: this.ctx.signal,
+    });
     return { body: response, head: headFromResponse(response.headers) };
   }
 
@@ -237,6 +240,7 @@ export class S3Bucket {
     return this.putStream(key, { 'content-length': String(size) }, body, body, { partNumber: String(partNumber), uploadId });
   }
 
+  /** One part copied server-side from a byte range of `source`; the caller retries, as for `uploadPart`. */
   async uploadPartCopy(
     key: string,
     uploadId: string,
@@ -245,21 +249,19 @@ export class S3Bucket {
     sourceKey: string,
     range: { start: number; end: number },
   ): Promise<string> {
-    return this.ctx.retry('UploadPartCopy', async () => {
-      const response = await this.http.send({
-        method: 'PUT',
-        bucket: this.bucket,
-        key: this.fullKey(key),
-        query: { partNumber: String(partNumber), uploadId },
-        headers: {
-          'content-length': '0',
-          'x-amz-copy-source': copySource(source, sourceKey),
-          'x-amz-copy-source-range': `bytes=${range.start}-${range.end}`,
-        },
-        signal: this.ctx.signal,
-      });
-      return parseCopyPart(await readText(response), response.statusCode);
+    const response = await this.http.send({
+      method: 'PUT',
+      bucket: this.bucket,
+      key: this.fullKey(key),
+      query: { partNumber: String(partNumber), uploadId },
+      headers: {
+        'content-length': '0',
+        'x-amz-copy-source': copySource(source, sourceKey),
+        'x-amz-copy-source-range': `bytes=${range.start}-${range.end}`,
+      },
+      signal: this.ctx.signal,
     });
+    return parseCopyPart(await readText(response), response.statusCode);
   }
 
   /**
