@@ -22,6 +22,22 @@ afterEach(async () => {
 const isCopy = (r: SeenRequest): boolean => r.method === 'PUT' && r.headers['x-amz-copy-source'] !== undefined;
 const isFirstListing = (r: SeenRequest): boolean => r.method === 'GET' && r.url.includes('list-type=2') && !r.url.includes('continuation-token');
 
+/**
+ * A copy from `source` to `destination` through the proxy, streamed: the destination is reached
+ * by another name, so the engine cannot copy server-side. 12 MiB bodies go in 5 MiB parts.
+ */
+function streamedCopy(through: FaultyProxy, source: string, destination: string, tuning: Record<string, number> = {}): ReturnType<typeof runSync> {
+  const near = { ...gateway(), endpoint: through.endpoint };
+  const far = { ...gateway(), endpoint: through.endpoint.replace('127.0.0.1', 'localhost') };
+  return runSync({
+    command: 'copy',
+    source: `src:${source}`,
+    destination: `dst:${destination}`,
+    env: { ...rcloneEnv('src', near), ...rcloneEnv('dst', far) },
+    tuning: { ...fast, maxSinglePartBytes: 5 * MiB, partSizeBytes: 5 * MiB, ...tuning },
+  });
+}
+
 async function retriesOf(metrics: EngineMetrics, operation: string): Promise<number> {
   const metric = await metrics.retries.get();
   return metric.values.filter((v) => v.labels.operation === operation).reduce((sum, v) => sum + v.value, 0);
@@ -74,16 +90,7 @@ describe('transient errors', () => {
       if (isComplete(r)) return 'slow-down';
       return 'pass';
     });
-    // The destination is reached by another name, so the engine cannot copy server-side: it streams.
-    const near = { ...gateway(), endpoint: proxy.endpoint };
-    const far = { ...gateway(), endpoint: proxy.endpoint.replace('127.0.0.1', 'localhost') };
-    const summary = await runSync({
-      command: 'copy',
-      source: `src:${source}`,
-      destination: `dst:${destination}`,
-      env: { ...rcloneEnv('src', near), ...rcloneEnv('dst', far) },
-      tuning: { ...fast, maxSinglePartBytes: 5 * MiB, partSizeBytes: 5 * MiB },
-    });
+    const summary = await streamedCopy(proxy, source, destination);
     expect(summary).toMatchObject({ copied: 1, failed: 0 });
     expect(await objectMd5(scratch.client, destination, 'big')).toBe(md5(data));
     expect(await openUploads(scratch.client, destination)).toBe(0);
@@ -99,15 +106,7 @@ describe('transient errors', () => {
     await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'big', Body: data }));
     const secondPart = (r: SeenRequest): boolean => r.method === 'GET' && r.headers.range === 'bytes=5242880-10485759';
     proxy = await FaultyProxy.start(gateway().endpoint, (r): Fault => (secondPart(r) ? 'slow-down' : 'pass'));
-    const near = { ...gateway(), endpoint: proxy.endpoint };
-    const far = { ...gateway(), endpoint: proxy.endpoint.replace('127.0.0.1', 'localhost') };
-    const summary = await runSync({
-      command: 'copy',
-      source: `src:${source}`,
-      destination: `dst:${destination}`,
-      env: { ...rcloneEnv('src', near), ...rcloneEnv('dst', far) },
-      tuning: { ...fast, retryAttempts: 3, maxSinglePartBytes: 5 * MiB, partSizeBytes: 5 * MiB },
-    });
+    const summary = await streamedCopy(proxy, source, destination, { retryAttempts: 3 });
     expect(summary).toMatchObject({ copied: 0, failed: 1 });
     expect(proxy.requests(secondPart)).toHaveLength(3);
     expect(await openUploads(scratch.client, destination)).toBe(0);

@@ -199,6 +199,22 @@ function tag(xml: string, name: string, from = 0, to = xml.length): string | und
   return end < 0 || end > to ? undefined : xml.slice(start, end);
 }
 
+/**
+ * Where each `<name>` element of a flat, repeated list starts and ends in `xml`, in order; an
+ * unterminated one is a malformed `operation` answer.
+ */
+export function* elementSpans(xml: string, name: string, operation: string): Generator<[number, number]> {
+  let at = 0;
+  for (;;) {
+    const open = xml.indexOf(`<${name}>`, at);
+    if (open < 0) return;
+    const close = xml.indexOf(`</${name}>`, open);
+    if (close < 0) throw new S3HttpError('MalformedAnswer', `unterminated <${name}> in ${operation} answer`, 500);
+    yield [open, close];
+    at = close;
+  }
+}
+
 const QUOT = '&quot;';
 
 /** An ETag element's text without its quotes, which servers send as `&quot;` or as `"`. */
@@ -216,19 +232,13 @@ function etagText(raw: string): string {
 export function parseListPage(xml: string): ListPage {
   if (!xml.includes('<ListBucketResult')) throw errorFrom(xml, 500);
   const contents: ListPage['contents'] = [];
-  let at = 0;
-  for (;;) {
-    const open = xml.indexOf('<Contents>', at);
-    if (open < 0) break;
-    const close = xml.indexOf('</Contents>', open);
-    if (close < 0) throw new S3HttpError('MalformedListing', 'unterminated <Contents> in ListObjectsV2 answer', 500);
+  for (const [open, close] of elementSpans(xml, 'Contents', 'ListObjectsV2')) {
     contents.push({
       key: decodeXmlText(tag(xml, 'Key', open, close) ?? ''),
       size: Number(tag(xml, 'Size', open, close) ?? 0),
       etag: etagText(tag(xml, 'ETag', open, close) ?? ''),
       lastModified: tag(xml, 'LastModified', open, close) ?? '',
     });
-    at = close;
   }
   const truncated = tag(xml, 'IsTruncated') === 'true';
   const token = tag(xml, 'NextContinuationToken');

@@ -1,5 +1,5 @@
 import { unquoteEtag } from '../../model';
-import { S3HttpError, decodeXmlText, errorFrom } from './s3-http';
+import { S3HttpError, decodeXmlText, elementSpans, errorFrom } from './s3-http';
 
 /**
  * The XML of the multipart and tagging requests that go over `S3Http`: the request bodies
@@ -73,15 +73,9 @@ export interface Tag {
 export function parseTagging(xml: string, status = 200): Tag[] {
   expectRoot(xml, 'Tagging', status);
   const tags: Tag[] = [];
-  let at = 0;
-  for (;;) {
-    const open = xml.indexOf('<Tag>', at);
-    if (open < 0) break;
-    const close = xml.indexOf('</Tag>', open);
-    if (close < 0) throw new S3HttpError('MalformedAnswer', 'unterminated <Tag> in GetObjectTagging answer', 500);
+  for (const [open, close] of elementSpans(xml, 'Tag', 'GetObjectTagging')) {
     const entry = xml.slice(open, close);
     tags.push({ key: element(entry, 'Key') ?? '', value: element(entry, 'Value') ?? '' });
-    at = close;
   }
   return tags;
 }
