@@ -112,4 +112,15 @@ describe('transient errors', () => {
     expect(await openUploads(scratch.client, destination)).toBe(0);
     expect(await listAll(scratch.client, destination)).toEqual([]);
   });
+
+  it('retry reading a streamed object\'s tags within its GET+PUT attempt, not inside it as well', async () => {
+    const [source, destination] = await Promise.all([createBucket('retry-tags-src'), createBucket('retry-tags-dst')]);
+    await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'tagged', Body: body(1000), Tagging: 'team=storage' }));
+    const readsTags = (r: SeenRequest): boolean => r.method === 'GET' && r.url.includes('?tagging');
+    proxy = await FaultyProxy.start(gateway().endpoint, (r): Fault => (readsTags(r) ? 'slow-down' : 'pass'));
+    const summary = await streamedCopy(proxy, source, destination, { retryAttempts: 3 });
+    expect(summary).toMatchObject({ copied: 0, failed: 1 });
+    expect(proxy.requests(readsTags)).toHaveLength(3);
+    expect(await listAll(scratch.client, destination)).toEqual([]);
+  });
 });

@@ -93,7 +93,7 @@ async function serverCopy(source: S3Bucket, destination: S3Bucket, entry: Object
     return { method: 'server-copy', bytes: entry.size };
   }
   const { partSize, head } = await layoutOf(source, entry, deps.tuning);
-  const tagging = head.tagCount > 0 ? await source.tagging(entry.key) : '';
+  const tagging = head.tagCount > 0 ? await deps.ctx.retry('GetObjectTagging', () => source.tagging(entry.key)) : '';
   const etag = await multipart(destination, entry.key, head.size, partSize ?? head.size, head.headers, tagging, deps, 'UploadPartCopy', (range, uploadId) =>
     destination.uploadPartCopy(entry.key, uploadId, range.partNumber, source, entry.key, range),
   );
@@ -118,7 +118,7 @@ async function streamCopy(source: S3Bucket, destination: S3Bucket, entry: Object
     return { method: 'put', bytes: entry.size };
   }
   const { partSize, head } = await layoutOf(source, entry, deps.tuning);
-  const tagging = head.tagCount > 0 ? await source.tagging(entry.key) : '';
+  const tagging = head.tagCount > 0 ? await deps.ctx.retry('GetObjectTagging', () => source.tagging(entry.key)) : '';
   const etag = await multipart(destination, entry.key, head.size, partSize ?? head.size, head.headers, tagging, deps, 'UploadPart', async (range, uploadId) => {
     const { body } = await source.get(entry.key, range);
     try {

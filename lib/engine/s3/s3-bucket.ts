@@ -136,12 +136,13 @@ export class S3Bucket {
     return { body: response, head: headFromResponse(response.headers) };
   }
 
-  /** The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. */
+  /**
+   * The object's tags as a URL-encoded query string, as PutObject's `Tagging` takes them. Not
+   * retried here: a streamed copy reads them within its GET+PUT attempt, which it retries whole.
+   */
   async tagging(key: string): Promise<string> {
-    const tags = await this.ctx.retry('GetObjectTagging', async () => {
-      const response = await this.http.send({ method: 'GET', bucket: this.bucket, key: this.fullKey(key), query: { tagging: '' }, headers: {}, signal: this.ctx.signal });
-      return parseTagging(await readText(response), response.statusCode);
-    });
+    const response = await this.http.send({ method: 'GET', bucket: this.bucket, key: this.fullKey(key), query: { tagging: '' }, headers: {}, signal: this.ctx.signal });
+    const tags = parseTagging(await readText(response), response.statusCode);
     return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join('&');
   }
 
