@@ -134,9 +134,9 @@ async function streamCopy(source: S3Bucket, destination: S3Bucket, entry: Object
 /**
  * A multipart upload of `size` bytes in parts of `partSize`, parts in parallel (each holding a
  * slot), each part retried on its own (counted as `operation`, its body opened again). Any failure
- * aborts the upload, so no orphan parts remain and nothing partial becomes visible. Tags are set after completion because RGW pacific ignores
- * them on CreateMultipartUpload. Returns the multipart ETag computed from the parts (RGW answers
- * an empty one on completion).
+ * aborts the upload, so no orphan parts remain and nothing partial becomes visible. Tags are set
+ * after completion because RGW pacific ignores them on CreateMultipartUpload. Returns the multipart
+ * ETag computed from the parts (RGW answers an empty one on completion).
  */
 async function multipart(
   destination: S3Bucket,

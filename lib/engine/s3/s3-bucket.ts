@@ -32,7 +32,9 @@ const CLEANUP_TIMEOUT_MS = 30_000;
 
 /**
  * One bucket (under a prefix) on one remote. Keys passed in and out are relative to the prefix.
- * Every request carries the run's AbortSignal and goes through the run's retry policy.
+ * Every request carries the run's AbortSignal and goes through the run's retry policy once: here,
+ * or, for a request whose body a caller streams (GET, PUT, parts, tags read during a streamed
+ * copy), in the caller, which retries it together with that body.
  */
 export class S3Bucket {
   /** The page `probe()` fetched, until `list()` takes it. */

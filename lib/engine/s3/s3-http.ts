@@ -191,7 +191,7 @@ export function decodeXmlText(text: string): string {
 }
 
 /** The text of the first `<name>` element between `from` and `to`, undecoded. */
-function tag(xml: string, name: string, from = 0, to = xml.length): string | undefined {
+export function tag(xml: string, name: string, from = 0, to = xml.length): string | undefined {
   const open = xml.indexOf(`<${name}>`, from);
   if (open < 0 || open >= to) return undefined;
   const start = open + name.length + 2;

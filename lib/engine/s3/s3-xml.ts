@@ -1,5 +1,5 @@
 import { unquoteEtag } from '../../model';
-import { S3HttpError, decodeXmlText, elementSpans, errorFrom } from './s3-http';
+import { S3HttpError, decodeXmlText, elementSpans, errorFrom, tag } from './s3-http';
 
 /**
  * The XML of the multipart and tagging requests that go over `S3Http`: the request bodies
@@ -13,13 +13,10 @@ import { S3HttpError, decodeXmlText, elementSpans, errorFrom } from './s3-http';
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
  */
 
-/** The text of the first `<name>` element, XML references decoded; `undefined` when absent. */
-function element(xml: string, name: string): string | undefined {
-  const open = new RegExp(`<${name}(?:\\s[^>]*)?>`).exec(xml);
-  if (open === null) return undefined;
-  const start = open.index + open[0].length;
-  const end = xml.indexOf(`</${name}>`, start);
-  return end < 0 ? undefined : decodeXmlText(xml.slice(start, end));
+/** The text of the first `<name>` element between `from` and `to`, XML references decoded. */
+function element(xml: string, name: string, from?: number, to?: number): string | undefined {
+  const text = tag(xml, name, from, to);
+  return text === undefined ? undefined : decodeXmlText(text);
 }
 
 /**
@@ -74,8 +71,7 @@ export function parseTagging(xml: string, status = 200): Tag[] {
   expectRoot(xml, 'Tagging', status);
   const tags: Tag[] = [];
   for (const [open, close] of elementSpans(xml, 'Tag', 'GetObjectTagging')) {
-    const entry = xml.slice(open, close);
-    tags.push({ key: element(entry, 'Key') ?? '', value: element(entry, 'Value') ?? '' });
+    tags.push({ key: element(xml, 'Key', open, close) ?? '', value: element(xml, 'Value', open, close) ?? '' });
   }
   return tags;
 }
