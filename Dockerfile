@@ -1,5 +1,5 @@
-# bucketbridge copy engine. The image carries the bundled engine (npm run build:engine: one entry and
-# the SDK file it loads only for deletes, build/engine/) and Node.js:
+# bucketbridge copy engine. The image carries the bundled engine (npm run build:engine: the entry,
+# the CLI, and the SDK file it loads only for deletes, build/engine/) and Node.js:
 # no node_modules, no npm, no shell. Build: docker build -t bucketbridge .
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
@@ -12,6 +12,14 @@ RUN npm run build:engine
 
 FROM gcr.io/distroless/nodejs20-debian12:nonroot
 COPY --from=build /src/build/engine /app
+# The entry starts the CLI from V8's code cache, which only the Node.js that made it can use: this
+# image's Node.js makes it again here by running --help (exec form, as the image has no shell).
+# Root owns /app; an ARG is set for this step only, not in the image's environment.
+USER root
+ARG BUCKETBRIDGE_WRITE_CODE_CACHE=1
+RUN ["/nodejs/bin/node", "/app/bucketbridge.cjs", "--help"]
 USER nonroot
-ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps", "/app/bucketbridge.cjs"]
+# Stack traces name the TypeScript sources with NODE_OPTIONS=--enable-source-maps (the code cache is
+# then not used).
+ENTRYPOINT ["/nodejs/bin/node", "/app/bucketbridge.cjs"]
 CMD ["--help"]

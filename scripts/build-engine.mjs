@@ -1,15 +1,21 @@
 // Bundles the copy engine's CLI into build/engine/, the only code the runtime image carries:
-// bucketbridge.cjs (the entry) and s3-sdk.cjs, @aws-sdk/client-s3, which the engine imports only
-// when a sync deletes (DeleteObjects); copies, multipart and tags included, use plain signed HTTP.
-// Kept apart so that V8 does not parse it at every start-up. pino is used with a synchronous
-// destination (no transports), so no worker file has to ship.
+// - bucketbridge.cjs, the entry: lib/engine/launcher.ts, which runs engine.cjs from V8's code cache;
+// - engine.cjs, the CLI (lib/engine/cli.ts), and engine.cjs.v8-cache, made by this Node.js running
+//   `--help` (a runtime image with another Node.js makes its own, see the Dockerfile);
+// - s3-sdk.cjs, @aws-sdk/client-s3, which the engine imports only when a sync deletes
+//   (DeleteObjects); copies, multipart and tags included, use plain signed HTTP. Kept apart so that
+//   V8 does not parse it at every start-up.
+// pino is used with a synchronous destination (no transports), so no worker file has to ship.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, rmSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 
 const entry = 'lib/engine/cli.ts';
 const outdir = 'build/engine';
-const outfile = `${outdir}/bucketbridge.cjs`;
+const launcherFile = `${outdir}/bucketbridge.cjs`;
+const engineFile = `${outdir}/engine.cjs`;
+const cacheFile = `${outdir}/engine.cjs.v8-cache`;
 const sdkFile = 's3-sdk.cjs';
 const modelDir = resolve('lib/model') + sep;
 
@@ -52,14 +58,22 @@ const plugins = [
   },
 ];
 
-// esbuild keeps the entry's own hashbang; add one only when it has none.
-const hashbang = readFileSync(entry, 'utf8').startsWith('#!');
-// As a require(), so that the SDK's named exports reach the engine as they would unbundled.
-await build({ ...common, entryPoints: [entry], outfile, plugins, supported: { 'dynamic-import': false }, banner: hashbang ? {} : { js: '#!/usr/bin/env node' } });
+// The engine's dynamic import() of the SDK becomes a require(), so that the SDK's named exports
+// reach the engine as they would unbundled.
+await build({ ...common, entryPoints: [entry], outfile: engineFile, plugins, supported: { 'dynamic-import': false } });
+await build({
+  ...common,
+  stdin: { contents: "require('./lib/engine/launcher').launch(__dirname);", resolveDir: process.cwd(), sourcefile: 'bucketbridge.cjs', loader: 'js' },
+  outfile: launcherFile,
+  banner: { js: '#!/usr/bin/env node' },
+});
 await build({
   ...common,
   stdin: { contents: "module.exports = require('@aws-sdk/client-s3');", resolveDir: process.cwd(), sourcefile: sdkFile, loader: 'js' },
   outfile: `${outdir}/${sdkFile}`,
 });
-chmodSync(outfile, 0o755);
-for (const file of [outfile, `${outdir}/${sdkFile}`]) console.log(`${file}: ${(statSync(file).size / 1024).toFixed(0)} KiB`);
+chmodSync(launcherFile, 0o755);
+// A cache of an earlier engine.cjs would only be rejected; make the one for this build.
+rmSync(cacheFile, { force: true });
+execFileSync(process.execPath, [launcherFile, '--help'], { env: { ...process.env, BUCKETBRIDGE_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });
+for (const file of [launcherFile, engineFile, cacheFile, `${outdir}/${sdkFile}`]) console.log(`${file}: ${(statSync(file).size / 1024).toFixed(0)} KiB`);

@@ -4,7 +4,7 @@
  * than any file under lib/.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,28 +20,13 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE_FILE } from '../../lib/engine/launcher';
+import { engineBuild, ensureEngineBuild } from '../support/engine-bundle';
 import { createBucket, gateway, rcloneEnv, s3 } from '../support/gateway';
 import { body, listAll } from './fixtures';
 
 const repo = path.resolve(__dirname, '../..');
-const bundle = path.join(repo, 'build/engine/bucketbridge.cjs');
-
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSourceMs(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-function bundleIsCurrent(): boolean {
-  try {
-    return statSync(bundle).mtimeMs >= newestSourceMs(path.join(repo, 'lib'));
-  } catch {
-    return false;
-  }
-}
+const bundle = engineBuild.launcher;
 
 interface Run {
   code: number;
@@ -83,9 +68,7 @@ describe('the bundled CLI (build/engine/bucketbridge.cjs)', () => {
   const bytes = Object.values(objects).reduce((n, b) => n + b.length, 0);
 
   beforeAll(async () => {
-    if (!bundleIsCurrent()) {
-      await promisify(execFile)('npm', ['run', '--silent', 'build:engine'], { cwd: repo });
-    }
+    await ensureEngineBuild();
     src = await createBucket('bundle-src');
     dst = await createBucket('bundle-dst');
     for (const [key, body] of Object.entries(objects)) {
@@ -143,12 +126,11 @@ describe('the bundled CLI without its SDK file', () => {
   let alone: string;
 
   beforeAll(async () => {
-    if (!bundleIsCurrent()) {
-      await promisify(execFile)('npm', ['run', '--silent', 'build:engine'], { cwd: repo });
-    }
-    // The entry alone: any require() of s3-sdk.cjs fails the run.
+    await ensureEngineBuild();
+    // The entry and the engine alone: any require() of s3-sdk.cjs fails the run.
     alone = mkdtempSync(path.join(tmpdir(), 'bb-bundle-'));
     copyFileSync(bundle, path.join(alone, 'bucketbridge.cjs'));
+    copyFileSync(engineBuild.engine, path.join(alone, ENGINE_FILE));
   });
   afterAll(() => {
     client.destroy();
