@@ -126,12 +126,16 @@ function awsEnv(c: Credentials): Record<string, string> {
 }
 
 /**
- * The environment every child gets: ours without AWS_CA_BUNDLE (it breaks rclone 1.60, pitfall 15)
- * and without the SDK's notice about Node 20 support on every raw loop's stderr.
+ * The environment every child gets: ours without AWS_CA_BUNDLE (it breaks rclone 1.60, pitfall 15),
+ * without NODE_EXTRA_CA_CERTS, and without the SDK's notice about Node 20 support on every raw
+ * loop's stderr. This machine sets NODE_EXTRA_CA_CERTS to the system's CA bundle for every process,
+ * which makes each Node.js process parse it at start, before any JavaScript runs: 110 ms for
+ * `node -e 0` against 40 ms without. The lab gateway is plain HTTP and the image does not set it.
  */
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
   delete env.AWS_CA_BUNDLE;
+  delete env.NODE_EXTRA_CA_CERTS;
   return env;
 }
 
