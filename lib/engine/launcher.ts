@@ -19,9 +19,9 @@ const debug = debuglog('bucketbridge');
  *
  * Node 20 has no compile cache of its own (`module.enableCompileCache` came in Node 22) and its
  * start-up snapshots cannot hold `node:http`. Measured on the lab: `--help` 211 ms against 151 ms
- * with the cache (bare `node -e 0`: 116 ms); a sync's first request 110 ms after Node is ready
- * against 45 ms, which decides server-side copies of a few large objects (the whole run is half a
- * second).
+ * with the cache (bare `node -e 0`: 116 ms); a sync's first request 94 ms after Node is ready
+ * against 44 ms (medians of 8), which decides server-side copies of a few large objects (the whole
+ * run is half a second).
  *
  * The cache holds the code V8 compiled for the bundle, written after a run (`--help` at build time,
  * which initialises every module). V8 checks it against its own version, its flags and the
@@ -48,7 +48,7 @@ export function launch(dir: string): void {
     // After the run, so the cache also holds the functions it compiled lazily.
     process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
   }
-  const module = { exports: {}, filename: file, id: file, loaded: false };
+  const module = { exports: {}, filename: file, id: file };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, dir);
 }
 
