@@ -177,6 +177,8 @@ function tools(c: Credentials, bundle: string): Tool[] {
 }
 
 function table(rows: Row[]): string {
+  // Runs of a second or less (server-side copies of large objects) differ in the second decimal.
+  const secs = (seconds: number): string => seconds.toFixed(seconds < 10 ? 2 : 1);
   const lines = [
     `| dataset | tool | wall s, median of ${REPEAT} (range) | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -191,9 +193,9 @@ function table(rows: Row[]): string {
     const copy = find(r.dataset, 'raw CopyObject (SDK)');
     const ratio = (other: Row | undefined, pct: boolean): string =>
       !other || !m.ok ? '-' : pct ? `${((100 * rate(r)) / rate(other)).toFixed(0)} %` : `${(rate(r) / rate(other)).toFixed(2)}x`;
-    const range = REPEAT > 1 ? ` (${m.minSeconds.toFixed(1)}-${m.maxSeconds.toFixed(1)})` : '';
+    const range = REPEAT > 1 ? ` (${secs(m.minSeconds)}-${secs(m.maxSeconds)})` : '';
     lines.push(
-      `| ${r.dataset} | ${r.tool}${m.note ? ` (${m.note})` : ''} | ${m.seconds.toFixed(1)}${range} | ` +
+      `| ${r.dataset} | ${r.tool}${m.note ? ` (${m.note})` : ''} | ${secs(m.seconds)}${range} | ` +
         `${m.ok ? rate(r).toFixed(0) : '-'} | ${r.bytes && m.ok ? (r.bytes / MiB / m.seconds).toFixed(1) : '-'} | ` +
         `${m.rssMiB.toFixed(0)} | ${ratio(rclone, false)} | ` +
         `${ratio(put, true)} | ${ratio(copy, true)} |`,
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
         m.ok = false;
         m.note = `${m.note ? `${m.note}, ` : ''}destination has ${got.objects} objects`;
       }
-      log(`[${tag}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
+      log(`[${tag}] ${tool.name}: ${m.seconds.toFixed(2)} s ${m.note}`);
       row(dataset, tool.name, count, bytes).runs.push(m);
     }
   };
