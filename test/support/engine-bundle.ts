@@ -2,15 +2,16 @@ import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { CODE_CACHE_FILE, ENGINE_FILE } from '../../lib/engine/launcher';
 
 const repo = path.resolve(__dirname, '../..');
+const dir = path.join(repo, 'build/engine');
 
 /** What `npm run build:engine` writes: the image's entry, the bundled CLI and its code cache. */
 export const engineBuild = {
-  dir: path.join(repo, 'build/engine'),
-  launcher: path.join(repo, 'build/engine/bucketbridge.cjs'),
-  engine: path.join(repo, 'build/engine/engine.cjs'),
-  codeCache: path.join(repo, 'build/engine/engine.cjs.v8-cache'),
+  launcher: path.join(dir, 'bucketbridge.cjs'),
+  engine: path.join(dir, ENGINE_FILE),
+  codeCache: path.join(dir, CODE_CACHE_FILE),
 };
 
 function newestSourceMs(dir: string): number {
