@@ -5,7 +5,7 @@ import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type
 import type { EngineContext } from '../context';
 import { ConfigurationError, describeError, isTransientOnceReached } from '../errors';
 import type { LazyS3Client } from './client';
-import { S3Http, encodeKeyPath, errorFrom, parseListPage, readText, type ListPage } from './s3-http';
+import { S3Http, encodeKeyPath, errorFrom, listedObjects, readListPage, readText, type ListPage } from './s3-http';
 import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
 
 /** The headers and metadata the engine preserves on copy. */
@@ -84,29 +84,22 @@ export class S3Bucket {
 
   /**
    * The listing in the server's (UTF-8 byte) key order, a page at a time, keys relative to the
-   * prefix. The next page is requested as soon as a page arrives, so the merge rarely waits on the
-   * network; at most two pages (2,000 entries) are held.
+   * prefix. The next page is requested as soon as a page arrives, before its entries are parsed, so
+   * the gateway works on it while this process parses and merges; at most two pages (2,000
+   * entries) are held.
    */
   async *list(): AsyncGenerator<ObjectEntry[]> {
     const base = this.location.prefix;
     const first = this.firstPage;
     this.firstPage = undefined;
     const pages = new PageStream((token) => this.ctx.retry('ListObjectsV2', () => this.requestPage(base, token)), first);
-    for await (const page of pages.pages()) {
-      const entries: ObjectEntry[] = [];
-      for (const item of page.contents) {
-        // A marker object named like the location's prefix is the location itself, not a key in it.
-        if (item.key === base) continue;
-        entries.push({ key: item.key.slice(base.length), size: item.size, etag: item.etag, modified: new Date(item.lastModified) });
-      }
-      yield entries;
-    }
+    for await (const page of pages.pages()) yield listedObjects(page, base);
   }
 
   private async requestPage(prefix: string, token: string | undefined): Promise<ListPage> {
     const query: Record<string, string> = { 'list-type': '2', prefix };
     if (token !== undefined) query['continuation-token'] = token;
-    return parseListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
+    return readListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { S3HttpError, decodeXmlText, encodeKeyPath, errorFrom, parseListPage } from '../../../lib/engine/s3/s3-http';
+import { S3HttpError, decodeXmlText, encodeKeyPath, errorFrom, listedObjects, readListPage } from '../../../lib/engine/s3/s3-http';
 import { isRetryable } from '../../../lib/engine/errors';
 
 const page = (contents: string, tail: string): string =>
@@ -8,27 +8,40 @@ const page = (contents: string, tail: string): string =>
 const entry = (key: string, size: number, etag: string, quote = '&quot;'): string =>
   `<Contents><Key>${key}</Key><LastModified>2026-11-22T15:17:06.144Z</LastModified><ETag>${quote}${etag}${quote}</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass><Owner><ID>lab</ID></Owner></Contents>`;
 
-describe('parseListPage', () => {
+describe('readListPage and listedObjects', () => {
   it('reads keys, sizes, unquoted ETags and times, decoding XML references', () => {
     const xml = page(
       entry('a &amp; b &lt;c&gt; &#x9;tab &#233;', 5, 'abc-2') + entry('plain', 0, 'd41d8cd98f00b204e9800998ecf8427e', '"'),
       '<IsTruncated>true</IsTruncated><NextContinuationToken>tok&amp;en</NextContinuationToken>',
     );
-    expect(parseListPage(xml)).toEqual({
-      contents: [
-        { key: 'a & b <c> \ttab é', size: 5, etag: 'abc-2', lastModified: '2026-11-22T15:17:06.144Z' },
-        { key: 'plain', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e', lastModified: '2026-11-22T15:17:06.144Z' },
-      ],
-      nextToken: 'tok&en',
-    });
+    const listed = readListPage(xml);
+    expect(listed.nextToken).toBe('tok&en');
+    const entries = listedObjects(listed, '');
+    expect(entries.map(({ key, size, etag }) => ({ key, size, etag }))).toEqual([
+      { key: 'a & b <c> \ttab é', size: 5, etag: 'abc-2' },
+      { key: 'plain', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e' },
+    ]);
+    expect(entries.map((e) => e.modified.toISOString())).toEqual(['2026-11-22T15:17:06.144Z', '2026-11-22T15:17:06.144Z']);
+  });
+
+  it('finds the token wherever the server puts it, and not the echoed request token', () => {
+    const xml = page('<ContinuationToken>old</ContinuationToken><NextContinuationToken>new</NextContinuationToken><IsTruncated>true</IsTruncated>' + entry('k', 1, 'e'), '');
+    expect(readListPage(xml).nextToken).toBe('new');
+  });
+
+  it('gives keys relative to the prefix and leaves out the marker named like the prefix', () => {
+    const xml = page(entry('dir/', 0, 'e') + entry('dir/a', 1, 'e') + entry('dir/b/c', 2, 'e'), '<IsTruncated>false</IsTruncated>');
+    expect(listedObjects(readListPage(xml), 'dir/').map((e) => e.key)).toEqual(['a', 'b/c']);
   });
 
   it('has no next token on the last page, and reads an empty page', () => {
-    expect(parseListPage(page('', '<IsTruncated>false</IsTruncated>'))).toEqual({ contents: [], nextToken: undefined });
+    const last = readListPage(page('', '<IsTruncated>false</IsTruncated>'));
+    expect(last.nextToken).toBeUndefined();
+    expect(listedObjects(last, '')).toEqual([]);
   });
 
   it('turns an error document into an S3HttpError', () => {
-    expect(() => parseListPage('<Error><Code>NoSuchBucket</Code><Message></Message></Error>')).toThrow(S3HttpError);
+    expect(() => readListPage('<Error><Code>NoSuchBucket</Code><Message></Message></Error>')).toThrow(S3HttpError);
   });
 });
 
