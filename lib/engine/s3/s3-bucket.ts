@@ -5,8 +5,8 @@ import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type
 import type { EngineContext } from '../context';
 import { ConfigurationError, describeError, isTransientOnceReached } from '../errors';
 import type { LazyS3Client } from './client';
-import { S3Http, encodeKeyPath, errorFrom, listedObjects, readListPage, readText, type ListPage } from './s3-http';
-import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
+import { S3Http, encodeKeyPath, listedObjects, readListPage, readText, type ListPage } from './s3-http';
+import { checkCompleteUpload, completeUploadBody, parseCopyObject, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
 
 /** The headers and metadata the engine preserves on copy. */
 export interface ObjectHeaders {
@@ -204,9 +204,7 @@ export class S3Bucket {
         },
         signal: this.ctx.signal,
       });
-      const xml = await readText(response);
-      if (xml.includes('<Error>')) throw errorFrom(xml, 500);
-      return unquoteEtag((/<ETag>([^<]*)<\/ETag>/.exec(xml)?.[1] ?? '').replace(/&quot;/g, '"'));
+      return parseCopyObject(await readText(response), response.statusCode);
     });
   }
 

@@ -6,11 +6,12 @@ import { S3HttpError, decodeXmlText, elementSpans, errorFrom, tag } from './s3-h
  * (CompleteMultipartUpload, PutObjectTagging) and the answers the engine reads. Like the listing parser, these scan
  * for the few elements needed instead of building a document; each first checks that the answer is
  * the document it expects, so that an `<Error>` document, including one sent with status 200
- * (CompleteMultipartUpload and UploadPartCopy may fail after the 200 status line went out),
+ * (CopyObject, UploadPartCopy and CompleteMultipartUpload may fail after the 200 status line went out),
  * becomes an `S3HttpError` rather than a missing value.
  *
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
  */
 
 /** The text of the first `<name>` element between `from` and `to`, XML references decoded. */
@@ -38,11 +39,20 @@ export function parseCreateUpload(xml: string, status = 200): string {
   return uploadId;
 }
 
+/** The new object's ETag, unquoted, from a CopyObject answer (`<CopyObjectResult>`). */
+export function parseCopyObject(xml: string, status = 200): string {
+  return copiedEtag(xml, 'CopyObjectResult', 'CopyObject', status);
+}
+
 /** The part's ETag, unquoted, from an UploadPartCopy answer (`<CopyPartResult>`). */
 export function parseCopyPart(xml: string, status = 200): string {
-  expectRoot(xml, 'CopyPartResult', status);
+  return copiedEtag(xml, 'CopyPartResult', 'UploadPartCopy', status);
+}
+
+function copiedEtag(xml: string, root: string, operation: string, status: number): string {
+  expectRoot(xml, root, status);
   const etag = unquoteEtag(element(xml, 'ETag') ?? '');
-  if (etag === '') throw new S3HttpError('MalformedAnswer', 'UploadPartCopy answered no ETag', 500);
+  if (etag === '') throw new S3HttpError('MalformedAnswer', `${operation} answered no ETag`, 500);
   return etag;
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRetryable } from '../../../lib/engine/errors';
 import { S3HttpError } from '../../../lib/engine/s3/s3-http';
-import { checkCompleteUpload, completeUploadBody, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from '../../../lib/engine/s3/s3-xml';
+import { checkCompleteUpload, completeUploadBody, parseCopyObject, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from '../../../lib/engine/s3/s3-xml';
 
 // Answers recorded from the lab's Ceph RGW (pacific, 16.2) with `aws s3api --debug`, for the key
 // `k é&<x>`; the AWS forms below are the documented examples.
@@ -51,6 +51,18 @@ describe('parseCopyPart', () => {
   it('fails when the ETag is missing', () => {
     expect(() => parseCopyPart('<CopyPartResult><LastModified>x</LastModified></CopyPartResult>')).toThrow(
       expect.objectContaining({ name: 'MalformedAnswer' }),
+    );
+  });
+});
+
+describe('parseCopyObject', () => {
+  it("reads RGW's recorded answer, and fails on a 200 that carries an <Error> or on one without an ETag", () => {
+    expect(parseCopyObject(recorded('copy-object.xml'))).toBe('764efa883dda1e11db47671c4a3bbd9e');
+    expect(() => parseCopyObject('<Error><Code>InternalError</Code></Error>', 200)).toThrow(
+      expect.objectContaining({ name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
+    );
+    expect(() => parseCopyObject('<CopyObjectResult><LastModified>x</LastModified></CopyObjectResult>')).toThrow(
+      expect.objectContaining({ name: 'MalformedAnswer', message: 'CopyObject answered no ETag' }),
     );
   });
 });
