@@ -23,9 +23,11 @@ import { runInNewContext } from 'node:vm';
  * (against 101-113 MiB), a 64 MiB one at 63 MiB, a 512 MiB copy in 64 parts, 16 in flight, at
  * 72-76 MiB (against 118-133 MiB); wall times within the runs' spread, user CPU about 0.3 s more
  * per 2 GiB, system CPU about 0.6 s less (fewer page faults). Every 1 MiB gave the same peak for
- * twice the collections, every 4 MiB 68 MiB. What remains above a 2 MiB copy (56 MiB) is the
- * optimising compiler, which a run of more than a few hundred milliseconds wakes (57 MiB with
- * `--no-opt`, for 1.2 s more CPU).
+ * twice the collections, every 4 MiB 68 MiB. What remains above a 2 MiB copy (55-56 MiB) is what
+ * any run of more than a few hundred milliseconds adds: more of the node binary paged in (the
+ * optimising compiler, the full collector) and V8's heap and compiled code grown. Without the
+ * optimising tiers (`--no-opt`, `--max-opt=1`) the 2 GiB copy peaks at 56-57 MiB, for 1.2-1.7 s
+ * more CPU.
  *
  * Rejected: collecting on a timer (reads arrive in bursts of 20 MiB in 50 ms, which outrun it);
  * scavenges every 5-20 ms with background freeing (in-flight buffers got promoted and memory
