@@ -1,7 +1,9 @@
 # bucketbridge copy engine. The image carries the bundled engine (npm run build:engine: the entry,
 # the CLI, and the SDK file it loads only for deletes, build/engine/) and Node.js:
 # no node_modules, no npm, no shell. Build: docker build -t bucketbridge .
-FROM node:20-bookworm-slim AS build
+# Node.js 24, an LTS line: Node 20 reached its end of life on 2026-04-30. CI runs the engine's
+# tests on Node 24 too (.ci/run).
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -10,7 +12,7 @@ COPY scripts/build-engine.mjs scripts/
 COPY lib lib
 RUN npm run build:engine
 
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
 COPY --from=build /src/build/engine /app
 # The entry starts the CLI from V8's code cache, which only the Node.js that made it can use: this
 # image's Node.js makes it again here by running --help (exec form, as the image has no shell).
