@@ -24,6 +24,7 @@ export default defineConfig({
           name: 'gateway',
           include: ['test/**/*.gateway.test.ts'],
           globalSetup: ['test/support/gateway-setup.ts'],
+          setupFiles: ['test/support/gateway-cleanup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           // Two cores are shared by the tests, radosgw and the OSD: two test files at a time.

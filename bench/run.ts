@@ -22,7 +22,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { client, createBucket, Credentials, deleteBucket, inventory } from './s3';
+import { removeBucket } from '../test/support/buckets';
+import { client, createBucket, Credentials, inventory } from './s3';
 
 const repo = path.resolve(__dirname, '..');
 const work = path.join(repo, '.bench');
@@ -288,7 +289,7 @@ async function main(): Promise<void> {
   if ((await have(noopSrc)) !== noopCount || (await have(noopDst)) !== noopCount) {
     log(`[no-op] seeding ${noopCount} x 1 KiB objects into ${noopSrc}, then the same into ${noopDst} (kept for later runs)`);
     for (const b of [noopSrc, noopDst]) {
-      if ((await have(b)) >= 0) await deleteBucket(s3, b);
+      if ((await have(b)) >= 0) await removeBucket(s3, b);
       await createBucket(s3, b);
       // Written after the source, so aws s3 sync, which compares times, sees the copies as current.
       const m = await measure(rawCmd('put', b, noopCount, KiB, 2 * N), rawEnv);
@@ -325,7 +326,7 @@ async function main(): Promise<void> {
   }
 
   log('removing this run\'s buckets');
-  for (const { s3: owner, bucket } of scratch) await deleteBucket(owner, bucket);
+  for (const { s3: owner, bucket } of scratch) await removeBucket(owner, bucket);
   s3.destroy();
   s3alt.destroy();
 

@@ -3,8 +3,6 @@ import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -112,16 +110,3 @@ export async function createBucket(s3: S3Client, bucket: string): Promise<void> 
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 }
 
-export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> {
-  let batch: { Key: string }[] = [];
-  const flush = async (): Promise<void> => {
-    if (batch.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
-    batch = [];
-  };
-  for await (const o of listObjects(s3, bucket)) {
-    batch.push({ Key: o.key });
-    if (batch.length === 1000) await flush();
-  }
-  await flush();
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-}

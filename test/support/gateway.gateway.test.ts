@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBucket, gateway, rcloneEnv, s3 } from './gateway';
+import { createBucket, gateway, rcloneEnv, removeCreatedBuckets, s3 } from './gateway';
 
 describe('the test gateway', () => {
   const client = s3();
@@ -57,5 +57,17 @@ describe('the test gateway', () => {
       RCLONE_CONFIG_SRC_ACCESS_KEY_ID: gw.accessKeyId,
       RCLONE_CONFIG_SRC_SECRET_ACCESS_KEY: gw.secretAccessKey,
     });
+  });
+
+  it('removes the buckets it made, with their objects and unfinished uploads', async () => {
+    const buckets = [await createBucket('harness-cleanup'), await createBucket('harness-cleanup')];
+    for (const bucket of buckets) {
+      for (const key of ['a', 'dir/', 'dir/b c']) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'unfinished' }));
+    }
+    await removeCreatedBuckets();
+    for (const bucket of buckets) {
+      await expect(client.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    }
   });
 });

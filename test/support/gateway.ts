@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import { removeBucket } from './buckets';
 
 export interface Gateway {
   endpoint: string;
@@ -50,17 +51,40 @@ export function s3(gw: Gateway = gateway()): S3Client {
   });
 }
 
-/** Creates a bucket no other test uses, named `<prefix>-<random>`, and returns its name. */
+/** The buckets `createBucket` made in this test file, for `removeCreatedBuckets`. */
+const created: { name: string; gw: Gateway }[] = [];
+
+/**
+ * Creates a bucket no other test uses, named `<prefix>-<random>`, and returns its name. It is
+ * removed, with its objects, after the test file (`gateway-cleanup.ts`).
+ */
 export async function createBucket(prefix: string, gw: Gateway = gateway()): Promise<string> {
   const stem = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'test';
   const name = `${stem}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const client = s3(gw);
   try {
     await client.send(new CreateBucketCommand({ Bucket: name }));
+    created.push({ name, gw });
   } finally {
     client.destroy();
   }
   return name;
+}
+
+/**
+ * Removes every bucket `createBucket` made so far in this file, with its objects and unfinished
+ * uploads: the gateway may be one the developer keeps, or one given by BUCKETBRIDGE_TEST_S3_*,
+ * where test buckets (some with 200 MiB bodies) would otherwise pile up run after run.
+ */
+export async function removeCreatedBuckets(): Promise<void> {
+  for (const { name, gw } of created.splice(0)) {
+    const client = s3(gw);
+    try {
+      await removeBucket(client, name);
+    } finally {
+      client.destroy();
+    }
+  }
 }
 
 /** rclone-convention variables (RCLONE_CONFIG_<REMOTE>_*) that configure `remote` as this gateway. */
