@@ -5,7 +5,7 @@ import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type
 import type { EngineContext } from '../context';
 import { ConfigurationError, describeError, isTransientOnceReached } from '../errors';
 import type { LazyS3Client } from './client';
-import { S3Http, encodeKeyPath, listedObjects, readListPage, readText, type ListPage } from './s3-http';
+import { S3Http, encodeKeyPath, listedObjects, readBody, readListPage, readText, type ListPage } from './s3-http';
 import { checkCompleteUpload, completeUploadBody, parseCopyObject, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
 
 /** The headers and metadata the engine preserves on copy. */
@@ -99,7 +99,7 @@ export class S3Bucket {
   private async requestPage(prefix: string, token: string | undefined): Promise<ListPage> {
     const query: Record<string, string> = { 'list-type': '2', prefix };
     if (token !== undefined) query['continuation-token'] = token;
-    return readListPage(await readText(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
+    return readListPage(await readBody(await this.http.send({ method: 'GET', bucket: this.bucket, key: '', query, headers: {}, signal: this.ctx.signal })));
   }
 
   /**

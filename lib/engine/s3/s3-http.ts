@@ -4,7 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { unquoteEtag, type ObjectEntry, type RemoteConfig } from '../../model';
-import { meterStream } from '../stream-garbage';
+import { meterStream, noteStreamed } from '../stream-garbage';
 
 /** An S3 error answer, shaped like the SDK's (`name` is the S3 code) so `isRetryable` reads both. */
 export class S3HttpError extends Error {
@@ -157,11 +157,22 @@ export class S3Http {
   }
 }
 
+/**
+ * Reads a response body whole. Its bytes count as streamed (`noteStreamed`): the listings of a
+ * re-sync read tens of MiB of XML, whose buffers are garbage as soon as a page is parsed.
+ */
+export async function readBody(response: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) {
+    chunks.push(chunk as Buffer);
+    noteStreamed((chunk as Buffer).length);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Reads a small response body (an XML answer) as text. */
 export async function readText(response: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readBody(response)).toString('utf8');
 }
 
 /** The S3 error in an `<Error>` document (CopyObject may send one with status 200). */
@@ -173,10 +184,12 @@ export function errorFrom(xml: string, status: number): S3HttpError {
 
 /**
  * One ListObjectsV2 answer, checked and read as far as its continuation token, so that the next
- * page can be requested before this one's entries are parsed (`listedObjects`).
+ * page can be requested before this one's entries are parsed (`listedObjects`). The body stays
+ * bytes: decoded whole, a page (200-300 KiB) would be one large string that only a full
+ * collection frees.
  */
 export interface ListPage {
-  readonly xml: string;
+  readonly body: Buffer;
   readonly nextToken: string | undefined;
 }
 
@@ -233,15 +246,24 @@ function etagText(raw: string): string {
   return unquoteEtag(decodeXmlText(inner));
 }
 
+/** The text of the first `<name>` element in `body`, decoded from UTF-8 but not from XML. */
+function bufferTag(body: Buffer, name: string): string | undefined {
+  const open = `<${name}>`;
+  const at = body.indexOf(open);
+  if (at < 0) return undefined;
+  const end = body.indexOf(`</${name}>`, at);
+  return end < 0 ? undefined : body.toString('utf8', at + open.length, end);
+}
+
 /**
  * Checks a ListObjectsV2 answer and reads its continuation token. Element names cannot occur
  * inside text (`<` is always escaped there), so plain searches find the top-level elements.
  */
-export function readListPage(xml: string): ListPage {
-  if (!xml.includes('<ListBucketResult')) throw errorFrom(xml, 500);
-  const truncated = tag(xml, 'IsTruncated') === 'true';
-  const token = tag(xml, 'NextContinuationToken');
-  return { xml, nextToken: truncated && token !== undefined ? decodeXmlText(token) : undefined };
+export function readListPage(body: Buffer): ListPage {
+  if (!body.includes('<ListBucketResult')) throw errorFrom(body.toString('utf8'), 500);
+  const truncated = bufferTag(body, 'IsTruncated') === 'true';
+  const token = bufferTag(body, 'NextContinuationToken');
+  return { body, nextToken: truncated && token !== undefined ? decodeXmlText(token) : undefined };
 }
 
 /**
@@ -271,19 +293,42 @@ class ListedObject implements ObjectEntry {
  * parser on 1,000-entry pages, which is most of what a no-op re-sync costs the client.
  */
 export function listedObjects(page: ListPage, prefix: string): ObjectEntry[] {
-  const { xml } = page;
+  const { body } = page;
   const entries: ObjectEntry[] = [];
-  for (const [open, close] of elementSpans(xml, 'Contents', 'ListObjectsV2')) {
-    const key = decodeXmlText(between(xml, '<Key>', '</Key>', open, close) ?? '');
-    if (key === prefix) continue;
-    entries.push(
-      new ListedObject(
-        key.slice(prefix.length),
-        Number(between(xml, '<Size>', '</Size>', open, close) ?? 0),
-        etagText(between(xml, '<ETag>', '</ETag>', open, close) ?? ''),
-        between(xml, '<LastModified>', '</LastModified>', open, close) ?? '',
-      ),
-    );
+  for (let start = 0; start < body.length; ) {
+    const end = pieceEnd(body, start);
+    const xml = body.toString('utf8', start, end);
+    start = end;
+    for (const [open, close] of elementSpans(xml, 'Contents', 'ListObjectsV2')) {
+      const key = decodeXmlText(between(xml, '<Key>', '</Key>', open, close) ?? '');
+      if (key === prefix) continue;
+      entries.push(
+        new ListedObject(
+          key.slice(prefix.length),
+          Number(between(xml, '<Size>', '</Size>', open, close) ?? 0),
+          etagText(between(xml, '<ETag>', '</ETag>', open, close) ?? ''),
+          between(xml, '<LastModified>', '</LastModified>', open, close) ?? '',
+        ),
+      );
+    }
   }
   return entries;
+}
+
+/**
+ * A page is decoded a piece at a time, each piece whole `<Contents>` elements (cut just after a
+ * `</Contents>`, so never inside a UTF-8 character) and under V8's large-object size (128 KiB):
+ * decoded whole, a page (200-300 KiB) would be a large object that only a full collection frees,
+ * and those piled up with the number of pages listed.
+ */
+const PIECE_BYTES = 64 * 1024;
+const CONTENTS_CLOSE = Buffer.from('</Contents>');
+
+/** Where the piece that begins at `start` ends. */
+function pieceEnd(body: Buffer, start: number): number {
+  if (body.length - start <= PIECE_BYTES) return body.length;
+  const last = body.lastIndexOf(CONTENTS_CLOSE, start + PIECE_BYTES - CONTENTS_CLOSE.length);
+  if (last >= start) return last + CONTENTS_CLOSE.length;
+  const next = body.indexOf(CONTENTS_CLOSE, start);
+  return next < 0 ? body.length : next + CONTENTS_CLOSE.length;
 }

@@ -1,9 +1,12 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { S3HttpError, decodeXmlText, encodeKeyPath, errorFrom, listedObjects, readListPage } from '../../../lib/engine/s3/s3-http';
 import { isRetryable } from '../../../lib/engine/errors';
 
-const page = (contents: string, tail: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>${contents}${tail}</ListBucketResult>`;
+const page = (contents: string, tail: string): Buffer =>
+  Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>${contents}${tail}</ListBucketResult>`,
+  );
 
 const entry = (key: string, size: number, etag: string, quote = '&quot;'): string =>
   `<Contents><Key>${key}</Key><LastModified>2026-11-22T15:17:06.144Z</LastModified><ETag>${quote}${etag}${quote}</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass><Owner><ID>lab</ID></Owner></Contents>`;
@@ -41,7 +44,37 @@ describe('readListPage and listedObjects', () => {
   });
 
   it('turns an error document into an S3HttpError', () => {
-    expect(() => readListPage('<Error><Code>NoSuchBucket</Code><Message></Message></Error>')).toThrow(S3HttpError);
+    expect(() => readListPage(Buffer.from('<Error><Code>NoSuchBucket</Code><Message></Message></Error>'))).toThrow(S3HttpError);
+  });
+
+  it('reads every entry of a page larger than the pieces it decodes at a time, whatever the UTF-8 keys at the cuts', () => {
+    // Keys of 1 to 4 UTF-8 bytes per character and of varied lengths put the 64 KiB cuts anywhere.
+    const chars = ['a', 'é', '€', '\u{1F600}'];
+    const keys = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(5, '0')}/${chars[i % 4]!.repeat(1 + (i % 37))}`);
+    const body = page(keys.map((key, i) => entry(key, i, `etag${i}`)).join(''), '<IsTruncated>false</IsTruncated>');
+    expect(body.length).toBeGreaterThan(8 * 64 * 1024);
+    const entries = listedObjects(readListPage(body), '');
+    expect(entries.map((e) => e.key)).toEqual(keys);
+    expect(entries.every((e, i) => e.size === i && e.etag === `etag${i}`)).toBe(true);
+  });
+
+  it('fails on a page cut inside an entry', () => {
+    const body = page(entry('a', 1, 'e') + '<Contents><Key>b</Key>', '');
+    expect(() => listedObjects(readListPage(body), '')).toThrow(/unterminated <Contents>/);
+  });
+
+  it('makes no large object of a page, so that parsed pages are freed by the young generation', () => {
+    const body = page(Array.from({ length: 4000 }, (_, i) => entry(`key-${i}`, i, 'e')).join(''), '');
+    expect(body.length).toBeGreaterThan(4 * 128 * 1024);
+    const large = (): number =>
+      getHeapSpaceStatistics()
+        .filter((space) => space.space_name.includes('large_object_space'))
+        .reduce((sum, space) => sum + space.space_used_size, 0);
+    const before = large();
+    const entries = listedObjects(readListPage(body), '');
+    expect(entries).toHaveLength(4000);
+    // V8 puts objects over 128 KiB in its large-object spaces; the entries' array is 32 KiB.
+    expect(large() - before).toBeLessThan(128 * 1024);
   });
 });
 
