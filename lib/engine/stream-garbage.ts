@@ -18,21 +18,24 @@ import { runInNewContext } from 'node:vm';
  * scavenge of the young generation only, 0.5-1 ms here) frees the buffers of the last stretch, with
  * their memory released during the GC itself, not later on another thread. A buffer still in flight
  * survives a scavenge; when many streams run at once (the parts of a multipart copy) enough of them
- * are promoted to matter, so a full GC (3-5 ms) follows when external memory, after the scavenge,
- * has grown by `FULL_AFTER_GROWTH_BYTES` since the last full GC left it. Counting from what the
- * last full GC left, not from zero, keeps the full GCs in step with the garbage however many
- * buffers are in flight: from a fixed 4 MiB, a 16-part copy ran one at nearly every scavenge.
- * Measured on the lab: the 2 GiB copy peaks at 63-64 MiB (against 101-113 MiB), a 64 MiB one at 63
- * MiB; a 2 GiB copy in 128 parts at 77-79 MiB with 16 or 4 in flight, 512 MiB in 32 parts at 78 MiB
- * with 16 and 72 MiB with 4, against 86-90 MiB with 16 when no full GC ran (as when they were asked
- * for with `{ type: 'major' }`, which Node 20 ignores), with the same CPU. 8 MiB of growth gave
- * 68-71 MiB for 0.6-0.8 s more user CPU per 2 GiB (2.0 to 2.7 s), 4 MiB 69-71 MiB for 512 MiB. Wall
- * times within the runs' spread, user CPU about 0.3 s more per 2 GiB than without any collections,
- * system CPU about 0.6 s less (fewer page faults). Every 1 MiB gave the same peak for twice the
- * collections, every 4 MiB 68 MiB. What remains above a 2 MiB copy (55-56 MiB) is what any run of
- * more than a few hundred milliseconds adds: more of the node binary paged in (the optimising
- * compiler, the full collector) and V8's heap and compiled code grown. Without the optimising tiers
- * (`--no-opt`, `--max-opt=1`) the 2 GiB copy peaks at 56-57 MiB, for 1.2-1.7 s more CPU.
+ * are promoted to matter, so a full GC (3-5 ms) follows when external memory or V8's heap, after
+ * the scavenge, has grown by `FULL_AFTER_GROWTH_BYTES` since the last full GC left them. The heap
+ * counts for listings: the entries of the pages being merged are promoted too, and without it 2 in
+ * 10 no-op re-syncs of 100,000 keys peaked at 119 MiB instead of 87-92 MiB (1 in 8 at 104 MiB with
+ * it). Counting from what the last full GC left, not from zero, keeps the full GCs in step with the
+ * garbage however many buffers are in flight: from a fixed 4 MiB, a 16-part copy ran one at nearly
+ * every scavenge. Measured on the lab: the 2 GiB copy peaks at 63-64 MiB (against 101-113 MiB), a
+ * 64 MiB one at 63 MiB; a 2 GiB copy in 128 parts at 77-79 MiB with 16 or 4 in flight, 512 MiB in
+ * 32 parts at 78 MiB with 16 and 72 MiB with 4, against 86-90 MiB with 16 when no full GC ran (as
+ * when they were asked for with `{ type: 'major' }`, which Node 20 ignores), with the same CPU. 8
+ * MiB of growth gave 68-71 MiB for 0.6-0.8 s more user CPU per 2 GiB (2.0 to 2.7 s), 4 MiB 69-71
+ * MiB for 512 MiB. Wall times within the runs' spread, user CPU about 0.3 s more per 2 GiB than
+ * without any collections, system CPU about 0.6 s less (fewer page faults). Every 1 MiB gave the
+ * same peak for twice the collections, every 4 MiB 68 MiB. What remains above a 2 MiB copy (55-56
+ * MiB) is what any run of more than a few hundred milliseconds adds: more of the node binary paged
+ * in (the optimising compiler, the full collector) and V8's heap and compiled code grown. Without
+ * the optimising tiers (`--no-opt`, `--max-opt=1`) the 2 GiB copy peaks at 56-57 MiB, for 1.2-1.7 s
+ * more CPU.
  *
  * Rejected: collecting on a timer (reads arrive in bursts of 20 MiB in 50 ms, which outrun it);
  * scavenges every 5-20 ms with background freeing (in-flight buffers got promoted and memory
@@ -62,8 +65,8 @@ type Gc = (options?: { type: 'minor' }) => void;
 let enabled = false;
 let gc: Gc | null | undefined;
 let streamed = 0;
-/** External memory as the last full GC left it: what was live then. */
-let externalAfterFull = 0;
+/** External memory and V8's heap as the last full GC left them: what was live then. */
+let afterFull = { external: 0, heap: 0 };
 
 /** Turns the collections on for this process (the CLI's choice; see above). */
 export function collectStreamGarbage(): void {
@@ -95,12 +98,15 @@ export function noteStreamed(bytes: number): void {
   const collect = collector();
   if (collect === null) return;
   collect({ type: 'minor' });
-  const external = getHeapStatistics().external_memory;
+  const now = getHeapStatistics();
   // Less than the last full GC left: V8 collected on its own, or streams ended.
-  externalAfterFull = Math.min(externalAfterFull, external);
-  if (external - externalAfterFull <= FULL_AFTER_GROWTH_BYTES) return;
+  afterFull.external = Math.min(afterFull.external, now.external_memory);
+  afterFull.heap = Math.min(afterFull.heap, now.used_heap_size);
+  const grown = Math.max(now.external_memory - afterFull.external, now.used_heap_size - afterFull.heap);
+  if (grown <= FULL_AFTER_GROWTH_BYTES) return;
   collect();
-  externalAfterFull = getHeapStatistics().external_memory;
+  const after = getHeapStatistics();
+  afterFull = { external: after.external_memory, heap: after.used_heap_size };
 }
 
 /**

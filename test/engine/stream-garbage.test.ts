@@ -1,6 +1,6 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { Readable, Writable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
@@ -86,5 +86,18 @@ describe('noteStreamed', () => {
     expect(inFlight).toHaveLength(384);
     expect(full.length).toBeGreaterThanOrEqual(1);
     expect(full.length).toBeLessThanOrEqual(2);
+  });
+
+  it('collects objects on the V8 heap that died after being promoted, once the heap has grown after a scavenge', () => {
+    collectStreamGarbage();
+    // The entries of listing pages still being merged when a scavenge runs are promoted too.
+    let held: { n: number; key: string }[] | undefined = Array.from({ length: 400_000 }, (_, n) => ({ n, key: `d${n % 100}/object-${n}` }));
+    scavenge();
+    scavenge();
+    held = undefined;
+    expect(held).toBeUndefined();
+    const before = getHeapStatistics().used_heap_size;
+    noteStreamed(2 * MIB);
+    expect(getHeapStatistics().used_heap_size).toBeLessThan(before - 16 * MIB);
   });
 });
