@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engineBuild, ensureEngineBuild } from '../support/engine-bundle';
+import { runNode } from './run-cli';
 
 /**
  * A stand-in for S3's ListObjectsV2, in RGW's format, where every bucket holds `pages` x 1,000
@@ -42,23 +42,17 @@ async function resync(pages: number): Promise<{ skipped: number; peakMiB: number
   const { port } = server.address() as AddressInfo;
   try {
     const env = {
-      PATH: process.env.PATH ?? '',
       RCLONE_CONFIG_LIST_TYPE: 's3',
       RCLONE_CONFIG_LIST_PROVIDER: 'Ceph',
       RCLONE_CONFIG_LIST_ENDPOINT: `http://127.0.0.1:${port}`,
       RCLONE_CONFIG_LIST_ACCESS_KEY_ID: 'listing',
       RCLONE_CONFIG_LIST_SECRET_ACCESS_KEY: 'listing',
-      NODE_OPTIONS: `--require ${path.join(__dirname, '../support/peak-rss.js')}`,
     };
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [engineBuild.launcher, 'sync', 'LIST:a', 'LIST:b', '--json', '--log-level', 'warn'], { env });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
-    });
+    const peakRss = path.join(__dirname, '../support/peak-rss.js');
+    const { code, stdout, stderr } = await runNode(
+      ['--require', peakRss, engineBuild.launcher, 'sync', 'LIST:a', 'LIST:b', '--json', '--log-level', 'warn'],
+      env,
+    );
     expect(code, stderr).toBe(0);
     const kib = Number(/^peak-rss-kib (\d+)$/m.exec(stderr)?.[1]);
     return { skipped: (JSON.parse(stdout) as { skipped: number }).skipped, peakMiB: kib / 1024 };

@@ -11,8 +11,13 @@ const CLI = join(__dirname, '../../lib/engine/cli.ts');
 
 /** Runs the engine CLI from source with only the given environment (plus PATH and HOME). */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode(['--import', 'tsx', CLI, ...args], env);
+}
+
+/** Runs this Node.js with `args` and only the given environment (plus PATH and HOME). */
+export function runNode(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
