@@ -9,8 +9,11 @@
  *
  * Every measurement is repeated BENCH_REPEAT times (default 3), the tools taking turns within each
  * round so that the gateway's slow drifts (RocksDB compaction, the OSD's cache) fall on all of
- * them alike; the table gives the median wall time of each, with the range. Each dataset starts
- * on a compacted OSD database (`cephlab.sh compact`).
+ * them alike, in an order that rotates from round to round so that none always follows the same
+ * one; the table gives the median wall time of each, with the range. Server-side copies of the
+ * 16 large objects last under half a second, within the machine's noise from one run to the next,
+ * so each round copies them LARGE_RUNS times with every tool and the raw copy loop. Each dataset
+ * starts on a compacted OSD database (`cephlab.sh compact`).
  *
  * Environment: BENCH_CONCURRENCY (default 16), BENCH_REPEAT (default 3) and the lab's own
  * (CEPHLAB_PORT, CEPHLAB_DIR).
@@ -29,6 +32,8 @@ const repo = path.resolve(__dirname, '..');
 const work = path.join(repo, '.bench');
 const N = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+/** Copies of the 16 x 64 MiB dataset per tool and round (see above). */
+const LARGE_RUNS = 3;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -48,6 +53,12 @@ interface Row {
   objects: number;
   bytes: number;
   runs: Measured[];
+}
+
+/** `items` started at index `by` (modulo its length), wrapping around. */
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const at = by % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
 }
 
 /** A row's runs as one: the median wall time, the highest peak RSS, failed if any run failed. */
@@ -182,8 +193,8 @@ function table(rows: Row[]): string {
   // Runs of a second or less (server-side copies of large objects) differ in the second decimal.
   const secs = (seconds: number): string => seconds.toFixed(seconds < 10 ? 2 : 1);
   const lines = [
-    `| dataset | tool | wall s, median of ${REPEAT} (range) | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| dataset | tool | runs | wall s, median (range) | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rate = (r: Row): number => r.objects / summary(r.runs).seconds;
   const find = (dataset: string, tool: string): Row | undefined =>
@@ -195,9 +206,9 @@ function table(rows: Row[]): string {
     const copy = find(r.dataset, 'raw CopyObject (SDK)');
     const ratio = (other: Row | undefined, pct: boolean): string =>
       !other || !m.ok ? '-' : pct ? `${((100 * rate(r)) / rate(other)).toFixed(0)} %` : `${(rate(r) / rate(other)).toFixed(2)}x`;
-    const range = REPEAT > 1 ? ` (${secs(m.minSeconds)}-${secs(m.maxSeconds)})` : '';
+    const range = r.runs.length > 1 ? ` (${secs(m.minSeconds)}-${secs(m.maxSeconds)})` : '';
     lines.push(
-      `| ${r.dataset} | ${r.tool}${m.note ? ` (${m.note})` : ''} | ${secs(m.seconds)}${range} | ` +
+      `| ${r.dataset} | ${r.tool}${m.note ? ` (${m.note})` : ''} | ${r.runs.length} | ${secs(m.seconds)}${range} | ` +
         `${m.ok ? rate(r).toFixed(0) : '-'} | ${r.bytes && m.ok ? (r.bytes / MiB / m.seconds).toFixed(1) : '-'} | ` +
         `${m.rssMiB.toFixed(0)} | ${ratio(rclone, false)} | ` +
         `${ratio(put, true)} | ${ratio(copy, true)} |`,
@@ -243,27 +254,31 @@ async function main(): Promise<void> {
     return bucket;
   };
 
-  /** One round of a dataset: the raw loops write and copy it, then each tool syncs it. */
-  const copyRound = async (dataset: string, slug: string, count: number, size: number, round: number): Promise<void> => {
+  /**
+   * One round of a dataset: the raw PUT loop writes it, then the raw copy loop and each tool copy it
+   * `runs` times, taking turns in an order rotated by the round.
+   */
+  const copyRound = async (dataset: string, slug: string, count: number, size: number, round: number, runs: number): Promise<void> => {
     const tag = `${dataset} ${round + 1}/${REPEAT}`;
     const bytes = count * size;
     const src = await fresh(`${slug}-src`);
     log(`[${tag}] raw PUT: ${count} x ${size / KiB} KiB into ${src}`);
     row(dataset, 'raw PUT (SDK)', count, bytes).runs.push(await measure(rawCmd('put', src, count, size, N), rawEnv));
-    const rawDst = await fresh(`${slug}-raw`);
-    log(`[${tag}] raw CopyObject into ${rawDst}`);
-    row(dataset, 'raw CopyObject (SDK)', count, bytes).runs.push(await measure(rawCmd('copy', src, rawDst, N), rawEnv));
-    for (const tool of all) {
-      const dst = await fresh(`${slug}-${tool.name.split(' ')[0]}`);
-      log(`[${tag}] ${tool.name} -> ${dst}`);
-      const m = await measure(tool.command(src, dst), tool.env);
-      const got = await inventory(s3, dst);
-      if (got.objects !== count || got.bytes !== bytes) {
-        m.ok = false;
-        m.note = `${m.note ? `${m.note}, ` : ''}destination has ${got.objects} objects`;
+    const rawCopy: Tool = { name: 'raw CopyObject (SDK)', command: (s, d) => rawCmd('copy', s, d, N), env: rawEnv };
+    const copiers = [rawCopy, ...all];
+    for (let pass = 0; pass < runs; pass++) {
+      for (const tool of rotate(copiers, round * runs + pass)) {
+        const dst = await fresh(`${slug}-${tool.name.split(' ')[0]}`);
+        log(`[${tag}] ${tool.name} -> ${dst}`);
+        const m = await measure(tool.command(src, dst), tool.env);
+        const got = await inventory(s3, dst);
+        if (got.objects !== count || got.bytes !== bytes) {
+          m.ok = false;
+          m.note = `${m.note ? `${m.note}, ` : ''}destination has ${got.objects} objects`;
+        }
+        log(`[${tag}] ${tool.name}: ${m.seconds.toFixed(2)} s ${m.note}`);
+        row(dataset, tool.name, count, bytes).runs.push(m);
       }
-      log(`[${tag}] ${tool.name}: ${m.seconds.toFixed(2)} s ${m.note}`);
-      row(dataset, tool.name, count, bytes).runs.push(m);
     }
   };
 
@@ -278,9 +293,9 @@ async function main(): Promise<void> {
   };
 
   compact('10,000 x 4 KiB');
-  for (let round = 0; round < REPEAT; round++) await copyRound('10,000 x 4 KiB', 'small', 10_000, 4 * KiB, round);
+  for (let round = 0; round < REPEAT; round++) await copyRound('10,000 x 4 KiB', 'small', 10_000, 4 * KiB, round, 1);
   compact('16 x 64 MiB');
-  for (let round = 0; round < REPEAT; round++) await copyRound('16 x 64 MiB', 'large', 16, 64 * MiB, round);
+  for (let round = 0; round < REPEAT; round++) await copyRound('16 x 64 MiB', 'large', 16, 64 * MiB, round, LARGE_RUNS);
 
   const noopCount = 100_000;
   const noopSrc = 'bench-noop-src';
@@ -299,7 +314,7 @@ async function main(): Promise<void> {
   }
   compact('no-op');
   for (let round = 0; round < REPEAT; round++) {
-    for (const tool of all) {
+    for (const tool of rotate(all, round)) {
       log(`[no-op ${round + 1}/${REPEAT}] ${tool.name}: re-sync ${noopSrc} -> ${noopDst}`);
       const m = await measure(tool.command(noopSrc, noopDst), tool.env);
       log(`[no-op ${round + 1}/${REPEAT}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
