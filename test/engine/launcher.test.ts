@@ -3,12 +3,12 @@
  * process: in a directory of its own with a stand-in engine.cjs, and with the build's real one.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CODE_CACHE_FILE, ENGINE_FILE, WRITE_CODE_CACHE_ENV } from '../../lib/engine/launcher';
+import { CODE_CACHE_FILE, ENGINE_FILE, IMAGE_NODE_FLAGS, WRITE_CODE_CACHE_ENV } from '../../lib/engine/launcher';
 import { engineBuild, ensureEngineBuild } from '../support/engine-bundle';
 
 interface Run {
@@ -109,5 +109,24 @@ describe('the built engine (npm run build:engine)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: bucketbridge');
     expect(result.stderr).toContain(`code cache used: ${engineBuild.codeCache}`);
+  });
+
+  it('starts from that cache with the V8 flags the image gives Node.js', async () => {
+    const result = await run(engineBuild.launcher, ['--help'], {}, [...IMAGE_NODE_FLAGS]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`code cache used: ${engineBuild.codeCache}`);
+  });
+});
+
+describe('the Dockerfile', () => {
+  const dockerfile = readFileSync(path.resolve(__dirname, '../../Dockerfile'), 'utf8');
+  /** The exec-form (JSON) arguments of each `INSTRUCTION [...]` line. */
+  const execForms = (instruction: string): string[][] =>
+    [...dockerfile.matchAll(new RegExp(`^${instruction} (\\[.*\\])$`, 'gm'))].map((m) => JSON.parse(m[1]!) as string[]);
+
+  it('runs the entry with IMAGE_NODE_FLAGS, and makes the code cache with them too', () => {
+    const node = ['/nodejs/bin/node', ...IMAGE_NODE_FLAGS, '/app/bucketbridge.cjs'];
+    expect(execForms('ENTRYPOINT')).toEqual([node]);
+    expect(execForms('RUN')).toContainEqual([...node, '--help']);
   });
 });
