@@ -1,6 +1,7 @@
 /**
- * npm run bench: bucketbridge sync (the bundle the image runs) against rclone sync and aws s3 sync
- * on the lab's Ceph RGW, with the gateway's raw rate (plain SDK loops) as the ceiling.
+ * npm run bench: bucketbridge sync (the bundle the image runs, with the image's V8 flags) against
+ * rclone sync and aws s3 sync on the lab's Ceph RGW, with the gateway's raw rate (plain SDK loops)
+ * as the ceiling.
  *
  * Every tool copies bucket to bucket on the same gateway with the same credentials, into a fresh
  * empty bucket, so each uses server-side copy (CopyObject): rclone and aws do, and so does
@@ -25,6 +26,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { IMAGE_NODE_FLAGS } from '../lib/engine/launcher';
 import { removeBucket } from '../test/support/buckets';
 import { client, createBucket, Credentials, inventory } from './s3';
 
@@ -168,7 +170,7 @@ function tools(c: Credentials, bundle: string): Tool[] {
   return [
     {
       name: 'bucketbridge',
-      command: (src, dst) => ['node', bundle, 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'],
+      command: (src, dst) => ['node', ...IMAGE_NODE_FLAGS, bundle, 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'],
       env: baseEnv(rcloneEnv('CEPH', c)),
     },
     {
@@ -334,7 +336,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < REPEAT; round++) {
       const dst = await fresh(`mem-${size}-dst`, s3alt);
       const env = baseEnv({ ...rcloneEnv('SRC', creds), ...rcloneEnv('DST', alt) });
-      runs.push(await measure(['node', bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env));
+      runs.push(await measure(['node', ...IMAGE_NODE_FLAGS, bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env));
     }
     const m = summary(runs);
     memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(0)} (${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')}) | ${m.ok ? 'ok' : m.note} |`);
