@@ -20,7 +20,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINE_FILE } from '../../lib/engine/launcher';
+import { ENGINE_FILE, IMAGE_NODE_FLAGS } from '../../lib/engine/launcher';
 import { engineBuild, ensureEngineBuild } from '../support/engine-bundle';
 import { createBucket, gateway, rcloneEnv, s3 } from '../support/gateway';
 import { body, listAll } from './fixtures';
@@ -34,7 +34,7 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the bundle with node, the way the image's entrypoint does, with SRC and DST remotes set. */
+/** Runs the bundle with node and its flags, as the image's entrypoint does, with SRC and DST remotes set. */
 async function bucketbridge(...args: string[]): Promise<Run> {
   return runEntry(bundle, args, { ...rcloneEnv('SRC'), ...rcloneEnv('DST') });
 }
@@ -42,7 +42,7 @@ async function bucketbridge(...args: string[]): Promise<Run> {
 async function runEntry(entry: string, args: string[], remotes: Record<string, string>): Promise<Run> {
   const env = { ...process.env, ...remotes };
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [entry, ...args], { env, cwd: repo });
+    const { stdout, stderr } = await promisify(execFile)('node', [...IMAGE_NODE_FLAGS, entry, ...args], { env, cwd: repo });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
