@@ -31,10 +31,14 @@ import { runInNewContext } from 'node:vm';
  * MiB of growth gave 68-71 MiB for 0.6-0.8 s more user CPU per 2 GiB (2.0 to 2.7 s), 4 MiB 69-71
  * MiB for 512 MiB. Wall times within the runs' spread, user CPU about 0.3 s more per 2 GiB than
  * without any collections, system CPU about 0.6 s less (fewer page faults). Every 1 MiB gave the
- * same peak for twice the collections, every 4 MiB 68 MiB. What remains above a 2 MiB copy (55-56
- * MiB) is what any run of more than a few hundred milliseconds adds: more of the node binary paged
- * in (the optimising compiler, the full collector) and V8's heap and compiled code grown. Without
- * the optimising tiers (`--no-opt`, `--max-opt=1`) the 2 GiB copy peaks at 56-57 MiB, for 1.2-1.7 s
+ * same peak for twice the collections, every 4 MiB 68 MiB. With the image's V8 flag
+ * (`IMAGE_NODE_FLAGS` in launcher.ts) the 2 GiB copy peaks at 59-60 MiB, and the interval counts
+ * more: every 1 MiB 58 MiB, every 512 KiB 56-57 MiB (and a 2 MiB copy 52 against 54 MiB), but a
+ * no-op re-sync of 100,000 keys then spends 25 % more CPU (0.95 against 0.77 s), which on the
+ * lab's two cores the gateway waits on. What remains above a 2 MiB copy (54-56 MiB) is what any
+ * run of more than a few hundred milliseconds adds: more of the node binary paged in (3.5 MiB: the
+ * optimising compiler, once functions get hot) and V8's heap and compiled code grown. Without the
+ * optimising tiers (`--no-opt`, `--max-opt=1`) the 2 GiB copy peaks at 56-57 MiB, for 1.2-1.7 s
  * more CPU.
  *
  * Rejected: collecting on a timer (reads arrive in bursts of 20 MiB in 50 ms, which outrun it);
