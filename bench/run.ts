@@ -235,6 +235,8 @@ async function main(): Promise<void> {
   const rawEnv = baseEnv(awsEnv(creds));
 
   const all = tools(creds, bundle);
+  /** What copies each dataset after the raw PUT loop wrote it: the raw copy loop and the tools. */
+  const copiers: Tool[] = [{ name: 'raw CopyObject (SDK)', command: (src, dst) => rawCmd('copy', src, dst, N), env: rawEnv }, ...all];
   log(`concurrency ${N}; commands:`);
   for (const t of all) log(`  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`);
 
@@ -266,8 +268,6 @@ async function main(): Promise<void> {
     const src = await fresh(`${slug}-src`);
     log(`[${tag}] raw PUT: ${count} x ${size / KiB} KiB into ${src}`);
     row(dataset, 'raw PUT (SDK)', count, bytes).runs.push(await measure(rawCmd('put', src, count, size, N), rawEnv));
-    const rawCopy: Tool = { name: 'raw CopyObject (SDK)', command: (s, d) => rawCmd('copy', s, d, N), env: rawEnv };
-    const copiers = [rawCopy, ...all];
     for (let pass = 0; pass < runs; pass++) {
       for (const tool of rotate(copiers, round * runs + pass)) {
         const dst = await fresh(`${slug}-${tool.name.split(' ')[0]}`);
