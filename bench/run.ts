@@ -1,5 +1,5 @@
 /**
- * npm run bench: bucketbridge sync (the bundle the image runs, with the image's V8 flags) against
+ * npm run bench: bucketbridge sync (the bundle the image runs, on the image's Node.js with its V8 flags) against
  * rclone sync and aws s3 sync on the lab's Ceph RGW, with the gateway's raw rate (plain SDK loops)
  * as the ceiling.
  *
@@ -22,11 +22,11 @@
  * `bash scripts/cephlab.sh wipe` frees them.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { IMAGE_NODE_FLAGS } from '../lib/engine/launcher';
+import { CODE_CACHE_FILE, IMAGE_NODE_FLAGS, WRITE_CODE_CACHE_ENV } from '../lib/engine/launcher';
 import { removeBucket } from '../test/support/buckets';
 import { client, createBucket, Credentials, inventory } from './s3';
 
@@ -160,7 +160,24 @@ interface Tool {
   env: NodeJS.ProcessEnv;
 }
 
-function tools(c: Credentials, bundle: string): Tool[] {
+/**
+ * The engine as the image runs it: the image's Node.js (scripts/image-node.sh, kept in .bench/node)
+ * with its V8 flags, and a copy of the bundle whose code cache that Node.js made with those flags,
+ * by the same `--help` run as the Dockerfile's.
+ */
+function imageEngine(): { node: string; version: string; bundle: string } {
+  const node = execFileSync('bash', [path.join(repo, 'scripts/image-node.sh'), path.join(work, 'node')], { encoding: 'utf8' }).trim();
+  const dir = path.join(work, 'engine');
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(path.join(repo, 'build/engine'), dir, { recursive: true, filter: (file) => !file.endsWith(CODE_CACHE_FILE) });
+  const bundle = path.join(dir, 'bucketbridge.cjs');
+  execFileSync(node, [...IMAGE_NODE_FLAGS, bundle, '--help'], { env: { ...baseEnv({}), [WRITE_CODE_CACHE_ENV]: '1' }, stdio: 'ignore' });
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  log(`the engine runs on Node.js ${version} (${node}), as in the image`);
+  return { node, version, bundle };
+}
+
+function tools(c: Credentials, node: string, bundle: string): Tool[] {
   const awsConfig = path.join(work, 'aws-config');
   // awscli's documented S3 transfer settings; its concurrency is max_concurrent_requests.
   writeFileSync(
@@ -170,7 +187,7 @@ function tools(c: Credentials, bundle: string): Tool[] {
   return [
     {
       name: 'bucketbridge',
-      command: (src, dst) => ['node', ...IMAGE_NODE_FLAGS, bundle, 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'],
+      command: (src, dst) => [node, ...IMAGE_NODE_FLAGS, bundle, 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'],
       env: baseEnv(rcloneEnv('CEPH', c)),
     },
     {
@@ -228,13 +245,13 @@ async function main(): Promise<void> {
 
   log('building the engine bundle (npm run build:engine) and the raw SDK loop');
   execFileSync('npm', ['run', '--silent', 'build:engine'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
-  const bundle = path.join(repo, 'build/engine/bucketbridge.cjs');
+  const { node, version, bundle } = imageEngine();
   const raw = path.join(work, 'raw.cjs');
   await build({ entryPoints: [path.join(__dirname, 'raw.ts')], outfile: raw, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
   const rawCmd = (...args: (string | number)[]): string[] => ['node', raw, ...args.map(String)];
   const rawEnv = baseEnv(awsEnv(creds));
 
-  const all = tools(creds, bundle);
+  const all = tools(creds, node, bundle);
   /** What copies each dataset after the raw PUT loop wrote it: the raw copy loop and the tools. */
   const copiers: Tool[] = [{ name: 'raw CopyObject (SDK)', command: (src, dst) => rawCmd('copy', src, dst, N), env: rawEnv }, ...all];
   log(`concurrency ${N}; commands:`);
@@ -336,7 +353,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < REPEAT; round++) {
       const dst = await fresh(`mem-${size}-dst`, s3alt);
       const env = baseEnv({ ...rcloneEnv('SRC', creds), ...rcloneEnv('DST', alt) });
-      runs.push(await measure(['node', ...IMAGE_NODE_FLAGS, bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env));
+      runs.push(await measure([node, ...IMAGE_NODE_FLAGS, bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env));
     }
     const m = summary(runs);
     memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(0)} (${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')}) | ${m.ok ? 'ok' : m.note} |`);
@@ -349,7 +366,8 @@ async function main(): Promise<void> {
 
   const cpu = os.cpus();
   console.log(`\nbucketbridge benchmark, ${new Date().toISOString().slice(0, 16)}Z, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
-    `${(os.totalmem() / GiB).toFixed(0)} GiB, concurrency ${N}, ${REPEAT} rounds, total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    `${(os.totalmem() / GiB).toFixed(0)} GiB, concurrency ${N}, ${REPEAT} rounds, total ${((Date.now() - t0) / 1000).toFixed(0)} s, ` +
+    `engine on Node.js ${version}\n`);
   console.log(table(rows));
   console.log('\nbucketbridge --json summaries:\n' + bb.join('\n'));
   console.log(`\n| one object, bucketbridge copy streamed (GET+PUT) | wall s, median of ${REPEAT} | peak RSS MiB, highest (each run) | result |\n|---|---:|---:|---|\n` + memory.join('\n'));
