@@ -19,9 +19,9 @@ COPY --from=build /src/build/engine /app
 # Root owns /app; an ARG is set for this step only, not in the image's environment.
 USER root
 ARG BUCKETBRIDGE_WRITE_CODE_CACHE=1
-RUN ["/nodejs/bin/node", "--no-concurrent-recompilation", "--max-opt=2", "/app/bucketbridge.cjs", "--help"]
+RUN ["/nodejs/bin/node", "--no-concurrent-recompilation", "/app/bucketbridge.cjs", "--help"]
 USER nonroot
 # Stack traces name the TypeScript sources with NODE_OPTIONS=--enable-source-maps (the code cache is
 # then not used). The V8 flags are IMAGE_NODE_FLAGS in lib/engine/launcher.ts, which says why.
-ENTRYPOINT ["/nodejs/bin/node", "--no-concurrent-recompilation", "--max-opt=2", "/app/bucketbridge.cjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--no-concurrent-recompilation", "/app/bucketbridge.cjs"]
 CMD ["--help"]

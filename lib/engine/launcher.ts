@@ -23,20 +23,8 @@ export const WRITE_CODE_CACHE_ENV = 'BUCKETBRIDGE_WRITE_CODE_CACHE';
  * 86-88 against 89-92 MiB, with the same wall and CPU times (the compilations are the same work,
  * and on this 2-core machine they competed for a core with the gateway either way); on Node 24,
  * 73-74 against 77 MiB for 2 GiB. The flag does not enter V8's check of the code cache.
- *
- * `--max-opt=2`: Maglev, V8's mid-tier optimising compiler, is the highest tier; TurboFan does not
- * run. Hot code is still compiled to machine code, but TurboFan's own code in the node binary is
- * never paged in, nor its larger code and compile-time memory allocated, and that is most of what a
- * long run added over a short one. Measured on the lab with Node 24 (the image's), peak RSS: a 2 GiB
- * object streamed 68-69 against 72-73 MiB, while a 2 MiB one stays at 66-68 MiB; a no-op re-sync of
- * 100,000 keys 92-94 against 97-99 MiB; 10,000 server-side copies 128-129 against 131-134 MiB. CPU:
- * the same for the no-op re-sync (1.0-1.1 s) and the 10,000 copies (7.3-7.5 s), 0.2-0.3 s more per
- * 2 GiB streamed (1.7-1.9 against 1.5 s), with the same wall times. Node 22 and later run Maglev
- * by default; Node 20 does not, so there this flag leaves only the baseline compiler (twice the CPU
- * for streams): the image runs Node 24, and the benchmark runs the engine on the same Node.js
- * (scripts/image-node.sh). This flag does enter the code cache's check: the cache is made with it.
  */
-export const IMAGE_NODE_FLAGS: readonly string[] = ['--no-concurrent-recompilation', '--max-opt=2'];
+export const IMAGE_NODE_FLAGS: readonly string[] = ['--no-concurrent-recompilation'];
 
 const debug = debuglog('bucketbridge');
 

@@ -111,26 +111,10 @@ describe('the built engine (npm run build:engine)', () => {
     expect(result.stderr).toContain(`code cache used: ${engineBuild.codeCache}`);
   });
 
-  it('with the V8 flags the image gives Node.js, starts from the cache its --help run makes, as the image does', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bb-image-'));
-    try {
-      for (const file of [engineBuild.launcher, engineBuild.engine]) copyFileSync(file, path.join(dir, path.basename(file)));
-      const launcher = path.join(dir, path.basename(engineBuild.launcher));
-      const cache = path.join(dir, CODE_CACHE_FILE);
-      expect((await run(launcher, ['--help'], { [WRITE_CODE_CACHE_ENV]: '1' }, [...IMAGE_NODE_FLAGS])).code).toBe(0);
-      const result = await run(launcher, ['--help'], {}, [...IMAGE_NODE_FLAGS]);
-      expect(result.code).toBe(0);
-      expect(result.stderr).toContain(`code cache used: ${cache}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('compiles from the source when the cache was made with other V8 flags', async () => {
+  it('starts from that cache with the V8 flags the image gives Node.js', async () => {
     const result = await run(engineBuild.launcher, ['--help'], {}, [...IMAGE_NODE_FLAGS]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: bucketbridge');
-    expect(result.stderr).toContain(`code cache rejected: ${engineBuild.codeCache}`);
+    expect(result.stderr).toContain(`code cache used: ${engineBuild.codeCache}`);
   });
 });
 

@@ -1,10 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { Readable, Writable } from 'node:stream';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pipeline } from 'node:stream/promises';
+import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { collectStreamGarbage, meterStream, noteStreamed } from '../../lib/engine/stream-garbage';
+import { collectStreamGarbage, MAGLEV_BY_DEFAULT, meterStream, noteStreamed } from '../../lib/engine/stream-garbage';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -99,5 +104,43 @@ describe('noteStreamed', () => {
     const before = getHeapStatistics().used_heap_size;
     noteStreamed(2 * MIB);
     expect(getHeapStatistics().used_heap_size).toBeLessThan(before - 16 * MIB);
+  });
+});
+
+/**
+ * A process of its own (V8's compilers are process-wide): opts in, streams 2 MiB, then runs a hot
+ * loop; `--trace-opt` names each optimising compiler's target. Returns those named after the first
+ * collection.
+ */
+function compilersAfterFirstCollection(): string[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bb-tiers-'));
+  try {
+    const entry = path.join(dir, 'child.cjs');
+    const contents = [
+      "import { collectStreamGarbage, noteStreamed } from './stream-garbage';",
+      'collectStreamGarbage();',
+      'noteStreamed(2 * 1024 * 1024);',
+      "process.stdout.write('collected\\n');",
+      'function hot(n: number): number { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 31) % 1000003; return x; }',
+      'let sum = 0;',
+      'for (let i = 0; i < 2000; i++) sum += hot(10000);',
+      'process.stdout.write(`${sum}\\n`);',
+    ].join('\n');
+    const resolveDir = path.resolve(__dirname, '../../lib/engine');
+    buildSync({ stdin: { contents, resolveDir, loader: 'ts' }, outfile: entry, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+    const out = execFileSync(process.execPath, ['--trace-opt', entry], { encoding: 'utf8' });
+    const after = out.slice(out.indexOf('collected\n'));
+    expect(after).toMatch(/^collected\n/);
+    return [...new Set([...after.matchAll(/target (TURBOFAN|MAGLEV)/g)].map((m) => m[1]!))].sort();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the first collection', () => {
+  it('turns TurboFan off where V8 runs Maglev by default, which still optimises hot code, and keeps it elsewhere', () => {
+    const compilers = compilersAfterFirstCollection();
+    if (MAGLEV_BY_DEFAULT) expect(compilers).toEqual(['MAGLEV']);
+    else expect(compilers).toContain('TURBOFAN');
   });
 });
