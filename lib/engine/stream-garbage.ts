@@ -46,11 +46,12 @@ import { runInNewContext } from 'node:vm';
  * turned off at the first collection too: hot code is still compiled to machine code, by Maglev,
  * but TurboFan's own code in the node binary is never paged in and its compilations never
  * allocate. Measured on the lab with Node 24 and the image's flag, peak RSS: a 2 GiB object
- * streamed 67.6-67.7 MiB against 73.3-73.6 MiB with TurboFan, while a 2 MiB one stays at 66.8-67.1
- * MiB; user CPU the same (1.3-1.6 s per 2 GiB). `--max-opt=2` on the command line does the same
- * for memory, but any flag that enters V8's flag hash there makes Node reject the code cache of
- * its own built-in modules: 40-60 ms more CPU at every start (`--help` 90-160 against 50-80 ms).
- * Set here, after start-up, it costs nothing, and short runs keep TurboFan. The 0.6-0.8 MiB still
+ * streamed 67.6-68.1 MiB against 73.3-73.6 MiB with TurboFan, while a 2 MiB one stays at 66.8-67.1
+ * MiB; user CPU 1.5-1.8 s per 2 GiB against 1.3-1.6 s, in the same wall time; a no-op re-sync of
+ * 100,000 keys 96-97 against 97-99 MiB for the same CPU. `--max-opt=2` on the command line does the
+ * same for memory, but any flag that enters V8's flag hash there makes Node reject the code cache
+ * of its own built-in modules: 40-60 ms more CPU at every start (`--help` 90-210 against 50-90 ms).
+ * Set here, after start-up, it costs nothing, and short runs keep TurboFan. The 0.6-1.2 MiB still
  * between the two stays whatever the interval (every 1 MiB or 512 KiB lowers both alike), with a
  * young generation of 1 MiB, with no full GC in the run, and with the baseline compiler alone.
  *
