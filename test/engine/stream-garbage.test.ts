@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { collectStreamGarbage, MAGLEV_BY_DEFAULT, meterStream, noteStreamed } from '../../lib/engine/stream-garbage';
+import { runNode } from './run-cli';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -112,7 +112,7 @@ describe('noteStreamed', () => {
  * loop; `--trace-opt` names each optimising compiler's target. Returns those named after the first
  * collection.
  */
-function compilersAfterFirstCollection(): string[] {
+async function compilersAfterFirstCollection(): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bb-tiers-'));
   try {
     const entry = path.join(dir, 'child.cjs');
@@ -128,8 +128,9 @@ function compilersAfterFirstCollection(): string[] {
     ].join('\n');
     const resolveDir = path.resolve(__dirname, '../../lib/engine');
     buildSync({ stdin: { contents, resolveDir, loader: 'ts' }, outfile: entry, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-    const out = execFileSync(process.execPath, ['--trace-opt', entry], { encoding: 'utf8' });
-    const after = out.slice(out.indexOf('collected\n'));
+    const { code, stdout } = await runNode(['--trace-opt', entry]);
+    expect(code).toBe(0);
+    const after = stdout.slice(stdout.indexOf('collected\n'));
     expect(after).toMatch(/^collected\n/);
     return [...new Set([...after.matchAll(/target (TURBOFAN|MAGLEV)/g)].map((m) => m[1]!))].sort();
   } finally {
@@ -138,8 +139,8 @@ function compilersAfterFirstCollection(): string[] {
 }
 
 describe('the first collection', () => {
-  it('turns TurboFan off where V8 runs Maglev by default, which still optimises hot code, and keeps it elsewhere', () => {
-    const compilers = compilersAfterFirstCollection();
+  it('turns TurboFan off where V8 runs Maglev by default, which still optimises hot code, and keeps it elsewhere', async () => {
+    const compilers = await compilersAfterFirstCollection();
     if (MAGLEV_BY_DEFAULT) expect(compilers).toEqual(['MAGLEV']);
     else expect(compilers).toContain('TURBOFAN');
   });
