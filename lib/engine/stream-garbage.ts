@@ -43,17 +43,20 @@ import { runInNewContext } from 'node:vm';
  *
  * Where V8 runs Maglev, its mid-tier optimising compiler, by default (Node 24, the image's; Node
  * 22 turned it off again in 22.9 after miscompilations, Node 20 never had it on), TurboFan is
- * turned off at the first collection too: hot code is still compiled to machine code, by Maglev,
- * but TurboFan's own code in the node binary is never paged in and its compilations never
- * allocate. Measured on the lab with Node 24 and the image's flag, peak RSS: a 2 GiB object
- * streamed 67.6-68.1 MiB against 73.3-73.6 MiB with TurboFan, while a 2 MiB one stays at 66.8-67.1
- * MiB; user CPU 1.5-1.8 s per 2 GiB against 1.3-1.6 s, in the same wall time; a no-op re-sync of
- * 100,000 keys 96-97 against 97-99 MiB for the same CPU. `--max-opt=2` on the command line does the
- * same for memory, but any flag that enters V8's flag hash there makes Node reject the code cache
- * of its own built-in modules: 40-60 ms more CPU at every start (`--help` 90-210 against 50-90 ms).
- * Set here, after start-up, it costs nothing, and short runs keep TurboFan. The 0.6-1.2 MiB still
- * between the two stays whatever the interval (every 1 MiB or 512 KiB lowers both alike), with a
- * young generation of 1 MiB, with no full GC in the run, and with the baseline compiler alone.
+ * turned off at the first collection after a body has been streamed: hot code is still compiled to
+ * machine code, by Maglev, but TurboFan's own code in the node binary is never paged in and its
+ * compilations never allocate. Measured on the lab with Node 24 and the image's flag, peak RSS: a
+ * 2 GiB object streamed 67.6-68.1 MiB against 73.3-73.6 MiB with TurboFan, while a 2 MiB one
+ * stays at 66.8-67.1 MiB; user CPU 1.5-1.8 s per 2 GiB against 1.3-1.6 s, in the same wall time.
+ * Listings alone keep TurboFan: without it a no-op re-sync of 100,000 keys peaked at 96-97 against
+ * 97-99 MiB, but re-syncs of 200,000 keys against a stand-in listing server at 103-108 against
+ * 100-107 MiB (TurboFan's escape analysis spares the scanner's temporaries). `--max-opt=2` on the
+ * command line does the same for memory, but any flag that enters V8's flag hash there makes Node
+ * reject the code cache of its own built-in modules: 40-60 ms more CPU at every start (`--help`
+ * 90-210 against 50-90 ms). Set here, after start-up, it costs nothing, and short runs keep
+ * TurboFan. The 0.6-1.2 MiB still between the two stays whatever the interval (every 1 MiB or 512
+ * KiB lowers both alike), with a young generation of 1 MiB, with no full GC in the run, and with
+ * the baseline compiler alone.
  *
  * Rejected: collecting on a timer (reads arrive in bursts of 20 MiB in 50 ms, which outrun it);
  * scavenges every 5-20 ms with background freeing (in-flight buffers got promoted and memory
@@ -85,6 +88,9 @@ type Gc = (options?: { type: 'minor' }) => void;
 let enabled = false;
 let gc: Gc | null | undefined;
 let streamed = 0;
+/** Whether a body has gone through `meterStream`, and whether TurboFan was turned off for it. */
+let bodies = false;
+let turbofan = true;
 /** External memory and V8's heap as the last full GC left them: what was live then. */
 let afterFull = { external: 0, heap: 0 };
 
@@ -98,7 +104,6 @@ function collector(): Gc | null {
   try {
     setFlagsFromString('--no-concurrent-array-buffer-sweeping');
     setFlagsFromString('--no-parallel-scavenge');
-    if (MAGLEV_BY_DEFAULT) setFlagsFromString('--no-turbofan');
     // `gc` is installed only on contexts made while the flag is set: make one, then unset it.
     setFlagsFromString('--expose-gc');
     const found: unknown = runInNewContext('gc');
@@ -119,6 +124,10 @@ export function noteStreamed(bytes: number): void {
   const collect = collector();
   if (collect === null) return;
   collect({ type: 'minor' });
+  if (bodies && turbofan && MAGLEV_BY_DEFAULT) {
+    setFlagsFromString('--no-turbofan');
+    turbofan = false;
+  }
   const now = getHeapStatistics();
   // Less than the last full GC left: V8 collected on its own, or streams ended.
   afterFull.external = Math.min(afterFull.external, now.external_memory);
@@ -135,5 +144,8 @@ export function noteStreamed(bytes: number): void {
  * listener starts the flow on the next tick, so no chunk is missed by either).
  */
 export function meterStream(body: Readable): void {
-  body.on('data', (chunk: Buffer | string) => noteStreamed(chunk.length));
+  body.on('data', (chunk: Buffer | string) => {
+    bodies = true;
+    noteStreamed(chunk.length);
+  });
 }

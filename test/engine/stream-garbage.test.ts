@@ -108,23 +108,28 @@ describe('noteStreamed', () => {
 });
 
 /**
- * A process of its own (V8's compilers are process-wide): opts in, streams 2 MiB, then runs a hot
- * loop; `--trace-opt` names each optimising compiler's target. Returns those named after the first
- * collection.
+ * A process of its own (V8's compilers are process-wide): opts in, passes 2 MiB through as a
+ * metered body or as a listing's counted bytes, then runs a hot loop; `--trace-opt` names each
+ * optimising compiler's target. Returns those named after the first collection.
  */
-async function compilersAfterFirstCollection(): Promise<string[]> {
+async function compilersAfterFirstCollection(via: 'body' | 'listing'): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bb-tiers-'));
   try {
     const entry = path.join(dir, 'child.cjs');
     const contents = [
-      "import { collectStreamGarbage, noteStreamed } from './stream-garbage';",
+      "import { Readable } from 'node:stream';",
+      "import { collectStreamGarbage, meterStream, noteStreamed } from './stream-garbage';",
+      'const hot = (n: number): number => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 31) % 1000003; return x; };',
+      'const after = (): void => {',
+      "  process.stdout.write('collected\\n');",
+      '  let sum = 0;',
+      '  for (let i = 0; i < 2000; i++) sum += hot(10000);',
+      '  process.stdout.write(`${sum}\\n`);',
+      '};',
       'collectStreamGarbage();',
-      'noteStreamed(2 * 1024 * 1024);',
-      "process.stdout.write('collected\\n');",
-      'function hot(n: number): number { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 31) % 1000003; return x; }',
-      'let sum = 0;',
-      'for (let i = 0; i < 2000; i++) sum += hot(10000);',
-      'process.stdout.write(`${sum}\\n`);',
+      via === 'body'
+        ? 'const body = Readable.from([Buffer.alloc(2 * 1024 * 1024)]); meterStream(body); body.on("end", after).resume();'
+        : 'noteStreamed(2 * 1024 * 1024); after();',
     ].join('\n');
     const resolveDir = path.resolve(__dirname, '../../lib/engine');
     buildSync({ stdin: { contents, resolveDir, loader: 'ts' }, outfile: entry, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
@@ -139,9 +144,13 @@ async function compilersAfterFirstCollection(): Promise<string[]> {
 }
 
 describe('the first collection', () => {
-  it('turns TurboFan off where V8 runs Maglev by default, which still optimises hot code, and keeps it elsewhere', async () => {
-    const compilers = await compilersAfterFirstCollection();
+  it('turns TurboFan off once a body has been streamed, where V8 runs Maglev by default (which still optimises hot code)', async () => {
+    const compilers = await compilersAfterFirstCollection('body');
     if (MAGLEV_BY_DEFAULT) expect(compilers).toEqual(['MAGLEV']);
     else expect(compilers).toContain('TURBOFAN');
+  });
+
+  it('keeps TurboFan for listings alone', async () => {
+    expect(await compilersAfterFirstCollection('listing')).toContain('TURBOFAN');
   });
 });
