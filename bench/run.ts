@@ -10,11 +10,12 @@
  *
  * Every measurement is repeated BENCH_REPEAT times (default 3), the tools taking turns within each
  * round so that the gateway's slow drifts (RocksDB compaction, the OSD's cache) fall on all of
- * them alike, in an order that rotates from round to round so that none always follows the same
- * one; the table gives the median wall time of each, with the range. Server-side copies of the
- * 16 large objects last under half a second, within the machine's noise from one run to the next,
- * so each round copies them LARGE_RUNS times with every tool and the raw copy loop. Each dataset
- * starts on a compacted OSD database (`cephlab.sh compact`).
+ * them alike, in a balanced order (`balancedOrder`): from pass to pass each tool takes each place
+ * and follows each other tool, instead of always following the same one. The table gives the
+ * median wall time of each, with the range. Server-side copies of the 16 large objects last under
+ * half a second, within the machine's noise from one run to the next, so each round copies them
+ * LARGE_RUNS times with every tool and the raw copy loop: one full balanced square of the four.
+ * Each dataset starts on a compacted OSD database (`cephlab.sh compact`).
  *
  * Environment: BENCH_CONCURRENCY (default 16), BENCH_REPEAT (default 3) and the lab's own
  * (CEPHLAB_PORT, CEPHLAB_DIR).
@@ -28,14 +29,15 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { CODE_CACHE_FILE, IMAGE_NODE_FLAGS, WRITE_CODE_CACHE_ENV } from '../lib/engine/launcher';
 import { removeBucket } from '../test/support/buckets';
+import { balancedOrder } from './order';
 import { client, createBucket, Credentials, inventory } from './s3';
 
 const repo = path.resolve(__dirname, '..');
 const work = path.join(repo, '.bench');
 const N = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
-/** Copies of the 16 x 64 MiB dataset per tool and round (see above). */
-const LARGE_RUNS = 3;
+/** Copies of the 16 x 64 MiB dataset per tool and round: a balanced square of its four copiers. */
+const LARGE_RUNS = 4;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -57,10 +59,9 @@ interface Row {
   runs: Measured[];
 }
 
-/** `items` started at index `by` (modulo its length), wrapping around. */
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const at = by % items.length;
-  return [...items.slice(at), ...items.slice(0, at)];
+/** `items` in the order of pass `pass` (see `balancedOrder`). */
+function inTurn<T>(items: readonly T[], pass: number): T[] {
+  return balancedOrder(items.length, pass).map((i) => items[i]!);
 }
 
 /** A row's runs as one: the median wall time, the highest peak RSS, failed if any run failed. */
@@ -277,7 +278,7 @@ async function main(): Promise<void> {
 
   /**
    * One round of a dataset: the raw PUT loop writes it, then the raw copy loop and each tool copy it
-   * `runs` times, taking turns in an order rotated by the round.
+   * `runs` times, taking turns in the balanced order of each pass.
    */
   const copyRound = async (dataset: string, slug: string, count: number, size: number, round: number, runs: number): Promise<void> => {
     const tag = `${dataset} ${round + 1}/${REPEAT}`;
@@ -286,7 +287,7 @@ async function main(): Promise<void> {
     log(`[${tag}] raw PUT: ${count} x ${size / KiB} KiB into ${src}`);
     row(dataset, 'raw PUT (SDK)', count, bytes).runs.push(await measure(rawCmd('put', src, count, size, N), rawEnv));
     for (let pass = 0; pass < runs; pass++) {
-      for (const tool of rotate(copiers, round * runs + pass)) {
+      for (const tool of inTurn(copiers, round * runs + pass)) {
         const dst = await fresh(`${slug}-${tool.name.split(' ')[0]}`);
         log(`[${tag}] ${tool.name} -> ${dst}`);
         const m = await measure(tool.command(src, dst), tool.env);
@@ -333,7 +334,7 @@ async function main(): Promise<void> {
   }
   compact('no-op');
   for (let round = 0; round < REPEAT; round++) {
-    for (const tool of rotate(all, round)) {
+    for (const tool of inTurn(all, round)) {
       log(`[no-op ${round + 1}/${REPEAT}] ${tool.name}: re-sync ${noopSrc} -> ${noopDst}`);
       const m = await measure(tool.command(noopSrc, noopDst), tool.env);
       log(`[no-op ${round + 1}/${REPEAT}] ${tool.name}: ${m.seconds.toFixed(1)} s ${m.note}`);
