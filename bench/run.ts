@@ -14,7 +14,7 @@
  * and follows each other tool, instead of always following the same one. The table gives the
  * median wall time of each, with the range. Server-side copies of the 16 large objects last under
  * half a second, within the machine's noise from one run to the next, so each round copies them
- * LARGE_RUNS times with every tool and the raw copy loop: one full balanced square of the four.
+ * once per row of the balanced order with every tool and the raw copy loop (4 times for the four).
  * Each dataset starts on a compacted OSD database (`cephlab.sh compact`).
  *
  * Environment: BENCH_CONCURRENCY (default 16), BENCH_REPEAT (default 3) and the lab's own
@@ -29,15 +29,13 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { CODE_CACHE_FILE, IMAGE_NODE_FLAGS, WRITE_CODE_CACHE_ENV } from '../lib/engine/launcher';
 import { removeBucket } from '../test/support/buckets';
-import { balancedOrder } from './order';
+import { balancedOrder, balancedRows } from './order';
 import { client, createBucket, Credentials, inventory } from './s3';
 
 const repo = path.resolve(__dirname, '..');
 const work = path.join(repo, '.bench');
 const N = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
-/** Copies of the 16 x 64 MiB dataset per tool and round: a balanced square of its four copiers. */
-const LARGE_RUNS = 4;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -315,7 +313,7 @@ async function main(): Promise<void> {
   compact('10,000 x 4 KiB');
   for (let round = 0; round < REPEAT; round++) await copyRound('10,000 x 4 KiB', 'small', 10_000, 4 * KiB, round, 1);
   compact('16 x 64 MiB');
-  for (let round = 0; round < REPEAT; round++) await copyRound('16 x 64 MiB', 'large', 16, 64 * MiB, round, LARGE_RUNS);
+  for (let round = 0; round < REPEAT; round++) await copyRound('16 x 64 MiB', 'large', 16, 64 * MiB, round, balancedRows(copiers.length));
 
   const noopCount = 100_000;
   const noopSrc = 'bench-noop-src';
