@@ -26,6 +26,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { CODE_CACHE_FILE, IMAGE_NODE_FLAGS, WRITE_CODE_CACHE_ENV } from '../lib/engine/launcher';
 import { removeBucket } from '../test/support/buckets';
@@ -373,7 +374,28 @@ async function main(): Promise<void> {
   console.log('\ncommands:\n' + all.map((t) => `  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`).join('\n'));
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+const USAGE = `usage: npm run bench
+Runs the benchmark on the lab gateway (started if it is not running): about 20 minutes, plus about
+17 the first time, to seed the no-op dataset. It takes no arguments; environment: BENCH_CONCURRENCY
+(default 16), BENCH_REPEAT (default 3), CEPHLAB_PORT and CEPHLAB_DIR. See the README's Benchmark.
+`;
+
+/** A mistyped `npm run bench -- --help` must not start a 20-minute run that fills the gateway. */
+function argumentsAllowRun(): boolean {
+  try {
+    const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    if (values.help === true) process.stdout.write(USAGE);
+    return values.help !== true;
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exitCode = 2;
+    return false;
+  }
+}
+
+if (argumentsAllowRun()) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
