@@ -165,19 +165,21 @@ interface Tool {
  * with its V8 flags, and a copy of the bundle whose code cache that Node.js made with those flags,
  * by the same `--help` run as the Dockerfile's.
  */
-function imageEngine(): { node: string; version: string; bundle: string } {
+function imageEngine(): { version: string; engine: (...args: string[]) => string[] } {
   const node = execFileSync('bash', [path.join(repo, 'scripts/image-node.sh'), path.join(work, 'node')], { encoding: 'utf8' }).trim();
   const dir = path.join(work, 'engine');
   rmSync(dir, { recursive: true, force: true });
   cpSync(path.join(repo, 'build/engine'), dir, { recursive: true, filter: (file) => !file.endsWith(CODE_CACHE_FILE) });
   const bundle = path.join(dir, 'bucketbridge.cjs');
-  execFileSync(node, [...IMAGE_NODE_FLAGS, bundle, '--help'], { env: { ...baseEnv({}), [WRITE_CODE_CACHE_ENV]: '1' }, stdio: 'ignore' });
+  /** The command line that runs the engine with `args`. */
+  const engine = (...args: string[]): string[] => [node, ...IMAGE_NODE_FLAGS, bundle, ...args];
+  execFileSync(node, engine('--help').slice(1), { env: { ...baseEnv({}), [WRITE_CODE_CACHE_ENV]: '1' }, stdio: 'ignore' });
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   log(`the engine runs on Node.js ${version} (${node}), as in the image`);
-  return { node, version, bundle };
+  return { version, engine };
 }
 
-function tools(c: Credentials, node: string, bundle: string): Tool[] {
+function tools(c: Credentials, engine: (...args: string[]) => string[]): Tool[] {
   const awsConfig = path.join(work, 'aws-config');
   // awscli's documented S3 transfer settings; its concurrency is max_concurrent_requests.
   writeFileSync(
@@ -187,7 +189,7 @@ function tools(c: Credentials, node: string, bundle: string): Tool[] {
   return [
     {
       name: 'bucketbridge',
-      command: (src, dst) => [node, ...IMAGE_NODE_FLAGS, bundle, 'sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'],
+      command: (src, dst) => engine('sync', `CEPH:${src}`, `CEPH:${dst}`, '--transfers', `${N}`, '--checkers', `${N}`, '--json'),
       env: baseEnv(rcloneEnv('CEPH', c)),
     },
     {
@@ -245,13 +247,13 @@ async function main(): Promise<void> {
 
   log('building the engine bundle (npm run build:engine) and the raw SDK loop');
   execFileSync('npm', ['run', '--silent', 'build:engine'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
-  const { node, version, bundle } = imageEngine();
+  const { version, engine } = imageEngine();
   const raw = path.join(work, 'raw.cjs');
   await build({ entryPoints: [path.join(__dirname, 'raw.ts')], outfile: raw, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
   const rawCmd = (...args: (string | number)[]): string[] => ['node', raw, ...args.map(String)];
   const rawEnv = baseEnv(awsEnv(creds));
 
-  const all = tools(creds, node, bundle);
+  const all = tools(creds, engine);
   /** What copies each dataset after the raw PUT loop wrote it: the raw copy loop and the tools. */
   const copiers: Tool[] = [{ name: 'raw CopyObject (SDK)', command: (src, dst) => rawCmd('copy', src, dst, N), env: rawEnv }, ...all];
   log(`concurrency ${N}; commands:`);
@@ -353,7 +355,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < REPEAT; round++) {
       const dst = await fresh(`mem-${size}-dst`, s3alt);
       const env = baseEnv({ ...rcloneEnv('SRC', creds), ...rcloneEnv('DST', alt) });
-      runs.push(await measure([node, ...IMAGE_NODE_FLAGS, bundle, 'copy', `SRC:${src}`, `DST:${dst}`, '--json'], env));
+      runs.push(await measure(engine('copy', `SRC:${src}`, `DST:${dst}`, '--json'), env));
     }
     const m = summary(runs);
     memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(0)} (${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')}) | ${m.ok ? 'ok' : m.note} |`);
