@@ -113,23 +113,20 @@ describe('noteStreamed', () => {
 });
 
 /**
- * A process of its own (V8's compilers are process-wide): opts in, passes 2 MiB through as a
- * metered body or as a listing's counted bytes, then runs a hot loop; `--trace-opt` names each
- * optimising compiler's target. Returns those named after the first collection.
+ * Runs, in a process of its own (V8's compilers and collections are process-wide), a child that
+ * opts in, passes 2 MiB through as a metered body or as a listing's counted bytes, and then runs
+ * `after`, a function of the child's (`setUp` comes first, at the child's top level).
  */
-async function compilersAfterFirstCollection(via: 'body' | 'listing'): Promise<string[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bb-tiers-'));
+async function runChild(via: 'body' | 'listing', setUp: string[], after: string[], nodeFlags: string[]): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bb-collect-'));
   try {
     const entry = path.join(dir, 'child.cjs');
     const contents = [
       "import { Readable } from 'node:stream';",
       "import { collectStreamGarbage, meterStream, noteStreamed } from './stream-garbage';",
-      'const hot = (n: number): number => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 31) % 1000003; return x; };',
+      ...setUp,
       'const after = (): void => {',
-      "  process.stdout.write('collected\\n');",
-      '  let sum = 0;',
-      '  for (let i = 0; i < 2000; i++) sum += hot(10000);',
-      '  process.stdout.write(`${sum}\\n`);',
+      ...after,
       '};',
       'collectStreamGarbage();',
       via === 'body'
@@ -138,17 +135,59 @@ async function compilersAfterFirstCollection(via: 'body' | 'listing'): Promise<s
     ].join('\n');
     const resolveDir = path.resolve(__dirname, '../../lib/engine');
     buildSync({ stdin: { contents, resolveDir, loader: 'ts' }, outfile: entry, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-    const { code, stdout } = await runNode(['--trace-opt', entry]);
+    const { code, stdout } = await runNode([...nodeFlags, entry]);
     expect(code).toBe(0);
-    const after = stdout.slice(stdout.indexOf('collected\n'));
-    expect(after).toMatch(/^collected\n/);
-    return [...new Set([...after.matchAll(/target (TURBOFAN|MAGLEV)/g)].map((m) => m[1]!))].sort();
+    return stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** The optimising compilers that `--trace-opt` names as targets after the first collection. */
+async function compilersAfterFirstCollection(via: 'body' | 'listing'): Promise<string[]> {
+  const stdout = await runChild(
+    via,
+    ['const hot = (n: number): number => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 31) % 1000003; return x; };'],
+    ["  process.stdout.write('collected\\n');", '  let sum = 0;', '  for (let i = 0; i < 2000; i++) sum += hot(10000);', '  process.stdout.write(`${sum}\\n`);'],
+    ['--trace-opt'],
+  );
+  const after = stdout.slice(stdout.indexOf('collected\n'));
+  expect(after).toMatch(/^collected\n/);
+  return [...new Set([...after.matchAll(/target (TURBOFAN|MAGLEV)/g)].map((m) => m[1]!))].sort();
+}
+
+/** The kinds of the collections V8 reported in the child, its own included, up to 100 ms after the 2 MiB. */
+async function collectionKinds(via: 'body' | 'listing'): Promise<string[]> {
+  const stdout = await runChild(
+    via,
+    [
+      "import { constants, PerformanceObserver } from 'node:perf_hooks';",
+      'const kinds: string[] = [];',
+      'const observer = new PerformanceObserver((list) => {',
+      '  for (const entry of list.getEntries()) {',
+      '    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;',
+      "    kinds.push(kind === constants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : `other ${kind}`);",
+      '  }',
+      '});',
+      "observer.observe({ entryTypes: ['gc'] });",
+    ],
+    ['  setTimeout(() => { observer.disconnect(); process.stdout.write(JSON.stringify(kinds)); }, 100);'],
+    [],
+  );
+  return JSON.parse(stdout) as string[];
+}
+
 describe('the first collection', () => {
+  it('after a body has been streamed, is a full one: start-up left garbage in the old generation that scavenges never free', async () => {
+    expect(await collectionKinds('body')).toContain('major');
+  });
+
+  it('for listings alone, is a scavenge', async () => {
+    const kinds = await collectionKinds('listing');
+    expect(kinds).toContain('minor');
+    expect(kinds).not.toContain('major');
+  });
+
   it('turns TurboFan off once a body has been streamed, where V8 runs Maglev by default (which still optimises hot code)', async () => {
     const compilers = await compilersAfterFirstCollection('body');
     if (MAGLEV_BY_DEFAULT) expect(compilers).toEqual(['MAGLEV']);
