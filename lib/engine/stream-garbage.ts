@@ -66,8 +66,8 @@ import { runInNewContext } from 'node:vm';
  * anonymous memory (V8's heap) was 1.0-1.6 MiB lower all through a 2 GiB copy (14.6-14.8 against
  * 15.8-16.4 MiB in `/proc/PID/smaps`, for 0.3 MiB more of glibc's heap) and reached its peak in the
  * first 0.2 s. Measured on the lab with Node 24 and the image's flag, peak RSS: a 2 GiB object
- * streamed 66.4-66.5 MiB (67.6-68.0 before) against 66.2-66.5 MiB for a 2 MiB one (66.8-67.0);
- * 512 MiB in 32 parts with 16 in flight 81.3-82.4 MiB (82.1-82.7). It takes 13-21 ms
+ * streamed 66.2-66.6 MiB (67.6-68.0 before) against 66.3-66.5 MiB for a 2 MiB one (66.8-67.0);
+ * 512 MiB in 32 parts with 16 in flight 81.3-82.0 MiB (82.6-82.8). It takes 13-21 ms
  * (`--trace-gc`), once per run that streams. It does not count as the last full GC for the growth
  * above: counted from what it leaves, early in the copy, the 512 MiB one peaked at 85 MiB. Made
  * the first collection of every run instead, it left a no-op re-sync of 100,000 keys at 100-102
