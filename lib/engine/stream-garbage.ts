@@ -103,10 +103,12 @@ type Gc = (options?: { type: 'minor' }) => void;
 let enabled = false;
 let gc: Gc | null | undefined;
 let streamed = 0;
-/** Whether a body has gone through `meterStream`, and whether TurboFan was turned off for it. */
+/** Whether a body has gone through `meterStream`. */
 let bodies = false;
-let turbofan = true;
-/** Whether the first collection after a body has run, a full one (see above). */
+/**
+ * Whether the first collection after a body has run: a full one, which also turns TurboFan off
+ * where V8 runs Maglev (see above).
+ */
 let collectedAfterBody = false;
 /** External memory and V8's heap as the last full GC for growth left them: what was live then. */
 let afterFull = { external: 0, heap: 0 };
@@ -144,12 +146,9 @@ export function noteStreamed(bytes: number): void {
     // A full one: it frees what start-up and listings left in the old generation.
     collectedAfterBody = true;
     collect();
+    if (MAGLEV_BY_DEFAULT) setFlagsFromString('--no-turbofan');
   } else {
     collect({ type: 'minor' });
-  }
-  if (bodies && turbofan && MAGLEV_BY_DEFAULT) {
-    setFlagsFromString('--no-turbofan');
-    turbofan = false;
   }
   const now = getHeapStatistics();
   // Less than the last full GC left: V8 collected on its own, or streams ended.
