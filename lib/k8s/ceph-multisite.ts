@@ -297,10 +297,11 @@ export interface CephMultisiteZoneProps {
    */
   readonly clientGateway?: CephMultisiteClientGatewayProps;
   /**
-   * DNS names the client-serving store accepts S3 requests on (`hosting.dnsNames`), without
-   * wildcards; RGW then rejects other host names, except the service name and `endpoints`, which
-   * Rook adds. Needed for virtual-hosted-style requests.
-   * @default - the host of the client-serving store's Ingress when it has `virtualHostedStyle`, else none
+   * DNS names the client-serving store (`clientGateway`'s when set, else `objectStoreName`)
+   * accepts S3 requests on (`hosting.dnsNames`), without wildcards; RGW then rejects other host
+   * names, except the service name and `endpoints`, which Rook adds. Needed for
+   * virtual-hosted-style requests.
+   * @default - the store's Ingress host when that Ingress has `virtualHostedStyle`, else none
    * @see https://rook.io/docs/rook/latest/CRDs/Object-Storage/ceph-object-store-crd/#hosting-settings
    */
   readonly dnsNames?: readonly string[];
@@ -603,7 +604,7 @@ function resolveZones(path: string, props: CephMultisiteProps): ResolvedZone[] {
       gateway,
       rgwConfig: { ...syncConfig, ...gateway.rgwConfig },
       ingress: zone.ingress,
-      dnsNames: clientStore ? undefined : dnsNamesOf(zone.dnsNames, zone.ingress),
+      dnsNames: dnsNamesOf(clientStore ? undefined : zone.dnsNames, zone.ingress),
     };
     return {
       name: zone.name,

@@ -334,6 +334,23 @@ describe('CephMultisite', () => {
     });
   });
 
+  it('gives each store of a split zone the dnsNames of its own virtual-hosted ingress', () => {
+    const zones = [
+      {
+        ...siteA,
+        ingress: { ...ingressA, virtualHostedStyle: true },
+        clientGateway: { ingress: { host: 'objects.site-a.example.com', tlsSecretName: 'clients-tls' } },
+        dnsNames: ['objects.site-a.example.com'],
+      },
+      siteB,
+    ];
+    const objects = manifest('site-a', { zones });
+    expect(field(findByKind(objects, 'CephObjectStore', 'multisite-store'), 'spec.hosting')).toEqual({ dnsNames: ['s3.site-a.example.com'] });
+    expect(field(findByKind(objects, 'CephObjectStore', 'multisite-store-clients'), 'spec.hosting')).toEqual({
+      dnsNames: ['objects.site-a.example.com'],
+    });
+  });
+
   it('names the client-serving store clientObjectStoreName', () => {
     const zones = [{ ...siteA, clientGateway: {} }, { ...siteB, clientGateway: { instances: 2 } }];
     const objects = manifest('site-b', { zones, clientObjectStoreName: 'rciis-s3' });
