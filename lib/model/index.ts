@@ -12,3 +12,4 @@ export * from './key-filter';
 export * from './change-detection';
 export * from './merge';
 export * from './header-value';
+export * from './rook-health';
