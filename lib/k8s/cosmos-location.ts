@@ -26,11 +26,13 @@ export interface CosmosAwsSourceProps {
   /**
    * The S3 endpoint (`source.endpoint`).
    * @default - rclone's AWS endpoint for `region`
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly endpoint?: string;
   /**
    * Secret with the AWS keys under `access_key_id` and `secret_access_key` (`source.existingSecret`).
    * @default - the location name, the Secret Zenko's Cosmos scheduler keeps for the location
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly existingSecret?: string;
 }
@@ -45,11 +47,13 @@ export interface CosmosZenkoDestinationProps {
   /**
    * Zenko's CloudServer endpoint (`destination.endpoint`).
    * @default `http://<zenkoReleaseName>-cloudserver`
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly endpoint?: string;
   /**
    * Secret with the Zenko keys under `access_key_id` and `secret_access_key` (`destination.existingSecret`).
    * @default `<zenkoReleaseName>-metadata-ingestion`, the Secret the Zenko chart gives its ingestion
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly existingSecret?: string;
 }
@@ -87,27 +91,32 @@ export interface CosmosLocationProps {
   /**
    * Pause the scheduled ingestion (`spec.rclone.suspend`).
    * @default false
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly suspend?: boolean;
   /**
    * Run one ingestion at once, and again whenever the ingestion job's spec changes
    * (`spec.rclone.triggerIngestion`).
    * @default true
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly triggerIngestion?: boolean;
   /**
    * Objects ingested in parallel (`spec.rclone.options.transfers`).
    * @default 32
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly transfers?: number;
   /**
    * Parallel checks of which objects changed (`spec.rclone.options.checkers`).
    * @default 64
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly checkers?: number;
   /**
    * CPU and memory of the ingestion (rclone) jobs (`spec.rclone.resources`).
    * @default - none set
+   * @see https://github.com/scality/Zenko/blob/1.2.5/kubernetes/cosmos/values.yaml
    */
   readonly resources?: k8s.ResourceRequirements;
   /**

@@ -169,64 +169,76 @@ export interface S3XServiceProps {
   /**
    * Active S3X pods (`spec.instances`). With more than one, consider `loadBalancing`.
    * @default 1
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly instances?: number;
   /**
    * HTTP port of the pods and the operator's Service (`spec.port`). Always written, because the
    * operator's built-in default (4000) differs from the documented one (3000).
    * @default 3000
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly port?: number;
   /**
    * HTTPS port (`spec.securePort`). Setting it requests HTTPS with your certificate, so it needs
    * `sslCertificateRef`; left unset, 3001 serves EdgeFS's built-in certificate.
    * @default 3001
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly securePort?: number;
   /**
    * Name of the Secret holding the TLS key and certificate under the keys `sslkey` and `sslcert`
    * (`spec.sslCertificateRef`). Never the key material itself.
    * @default - EdgeFS's built-in certificate
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly sslCertificateRef?: string;
   /**
    * Type of the operator's `rook-edgefs-s3x-<name>` Service (`spec.serviceType`).
    * @default 'ClusterIP'
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   /**
    * Node port of the HTTP port (`spec.externalPort`); needs a NodePort or LoadBalancer `serviceType`.
    * @default - Kubernetes picks one
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly externalPort?: number;
   /**
    * Node port of the HTTPS port (`spec.secureExternalPort`); needs a NodePort or LoadBalancer `serviceType`.
    * @default - Kubernetes picks one
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly secureExternalPort?: number;
   /**
    * Scheduling constraints of the S3X pods (`spec.placement`).
    * @default - no constraints
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly placement?: S3XPlacement;
   /**
    * CPU and memory of the S3X pods (`spec.resources`).
    * @default - none set
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly resources?: k8s.ResourceRequirements;
   /**
    * Annotations the operator adds to the S3X Deployment and pods (`spec.annotations`).
    * @default - none
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly annotations?: Readonly<Record<string, string>>;
   /**
    * `embedded` favours memory over I/O resources (`spec.resourceProfile`).
    * @default - `performance`, unless the cluster's profile is `embedded`
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly resourceProfile?: 'embedded' | 'performance';
   /**
    * Cap on the dynamic chunk cache, a Kubernetes quantity such as `1Gi` (`spec.chunkCacheSize`).
    * @default - up to 75% of the pod's memory
+   * @see https://github.com/rook/rook/blob/v1.5.12/Documentation/edgefs-s3x-crd.md#metadata
    */
   readonly chunkCacheSize?: string;
   /**

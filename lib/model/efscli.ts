@@ -105,7 +105,7 @@ function shellWord(word: string): string {
 export function renderEfscliScript(steps: readonly EfscliStep[], description: string): string {
   const lines = [
     '#!/bin/sh',
-    `# ${description}`,
+    `# ${description.replace(/\s+/g, ' ')}`,
     '# Rendered by bucketbridge. Every step is skipped when an earlier run did it, so the script can run again.',
     'set -eu',
     '',

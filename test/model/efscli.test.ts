@@ -123,6 +123,10 @@ describe('renderEfscliScript', () => {
     expect(script.split('\n').at(-2)).toBe(`efscli object put 'it'\\''s here' '$HOME'`);
     expect(script).not.toContain('efscli_once()');
   });
+
+  it('keeps a multi-line description on one comment line', () => {
+    expect(renderEfscliScript([], 'set-up of\nrm -rf /').split('\n')[1]).toBe('# set-up of rm -rf /');
+  });
 });
 
 describe('the rendered script, run by sh against a stand-in efscli that keeps state', () => {
