@@ -1,1 +1,2 @@
+import './peers';
 export * from './ceph-multisite';

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
-import * as k8s from '@pulumi/kubernetes';
+import type * as k8s from '@pulumi/kubernetes';
 import {
   DEFAULT_ALARM_THRESHOLDS,
   bucketArn,
@@ -24,6 +24,7 @@ import {
 import { batchReplicationRolePolicy, clientRequestToken, type BatchReplicationStatus } from '../model/batch-replication';
 import { copyContainer, type CopyRemote } from '../model/copy-backfill';
 import { Problems } from '../model/errors';
+import { missingPeers, missingPeersMessage } from '../model/peers';
 import {
   needsServiceAccountToken,
   serviceAccountAnnotations,
@@ -699,13 +700,16 @@ export class CrrReplication extends pulumi.ComponentResource {
     forwardConfig: aws.s3.BucketReplicationConfig,
     regions: Readonly<Record<string, pulumi.Output<string>>>,
   ): void {
+    // An optional peer, loaded only when a copy job is declared (checked in checkComponentArgs).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const kubernetes = require('@pulumi/kubernetes') as typeof k8s;
     const namespace = backfill.namespace ?? 'default';
     const opts = { parent: this, provider: backfill.kubernetesProvider };
     const labels = { 'app.kubernetes.io/name': 'bucketbridge', 'app.kubernetes.io/component': 'backfill' };
     const sourceSpec = remoteSpec(backfill.sourceCredentials, backfill.sourceAssumeRole);
     const destinationSpec = remoteSpec(backfill.destinationCredentials ?? backfill.sourceCredentials, backfill.destinationAssumeRole);
     const specs = [sourceSpec, destinationSpec];
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
+    const serviceAccount = new kubernetes.core.v1.ServiceAccount(
       `${name}-backfill`,
       {
         metadata: {
@@ -729,7 +733,7 @@ export class CrrReplication extends pulumi.ComponentResource {
           side('dst', destination.bucketName, regionOf(regions, destination.key), destinationSpec),
         ])
         .apply(([src, dst]) => copyContainer(src, dst));
-      new k8s.batch.v1.Job(
+      new kubernetes.batch.v1.Job(
         `${name}-backfill-${rule.id}`,
         {
           metadata: { namespace, labels, annotations: { 'pulumi.com/skipAwait': 'true' } },
@@ -809,6 +813,11 @@ function checkComponentArgs(problems: Problems, args: CrrReplicationArgs): void 
     }
   }
   const backfill = args.backfill;
+  if (backfill !== undefined) {
+    const peers = backfill.kind === 'copyJob' ? ['@pulumi/kubernetes'] : ['@aws-sdk/client-s3-control', '@aws-sdk/credential-providers'];
+    const missing = missingPeers(peers);
+    problems.check(missing.length === 0, 'backfill.kind', missingPeersMessage(`'${backfill.kind}'`, missing), backfill.kind);
+  }
   if (backfill?.kind === 'batchReplication') {
     problems.check(
       isBucketName(backfill.reportBucketName),

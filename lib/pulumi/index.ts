@@ -1,2 +1,3 @@
+import './peers';
 export * from './crr-replication';
 export * from './batch-replication-job';
