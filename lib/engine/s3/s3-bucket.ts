@@ -254,25 +254,55 @@ export class S3Bucket {
    * caller retries by opening the body again. The body is destroyed if the request fails.
    */
   async put(key: string, body: Readable, size: number, headers: ObjectHeaders, tagging: string, md5?: string): Promise<string> {
-    const meter = new Md5Meter();
-    const stream = size === 0 ? undefined : pipeline(body, meter, () => undefined);
-    if (size === 0) body.destroy();
-    const out = await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.fullKey(key),
-        Body: stream ?? Buffer.alloc(0),
-        ContentLength: size,
-        ContentMD5: contentMd5Of(md5) ?? (size === 0 ? contentMd5Of(EMPTY_MD5) : undefined),
-        Tagging: tagging === '' ? undefined : tagging,
-        ...headerSafe(headers),
-      }),
-      this.options(false),
-    ).catch((err: unknown) => {
+    if (size === 0) {
       body.destroy();
-      throw err;
+      const out = await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: Buffer.alloc(0), ContentLength: 0, ContentMD5: contentMd5Of(EMPTY_MD5), Tagging: tagging === '' ? undefined : tagging, ...headerSafe(headers) }),
+        this.options(false),
+      );
+      return verified(key, out.ETag, EMPTY_MD5, md5);
+    }
+    return this.upload(key, body, md5, (stream, options) =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          Body: stream,
+          ContentLength: size,
+          ContentMD5: contentMd5Of(md5),
+          Tagging: tagging === '' ? undefined : tagging,
+          ...headerSafe(headers),
+        }),
+        options,
+      ),
+    );
+  }
+
+  /**
+   * Sends `body` through an MD5 meter with `send`, then checks the answer (`verified`). A body
+   * that fails (its source reset or timed out) aborts the request at once, and the body's error is
+   * the one thrown, so the caller's retry policy judges it: the SDK writes bodies with `pipe`,
+   * which would otherwise leave the request waiting for bytes that never come.
+   */
+  private async upload(
+    what: string,
+    body: Readable,
+    md5: string | undefined,
+    send: (stream: Readable, options: { abortSignal: AbortSignal }) => Promise<{ ETag?: string }>,
+  ): Promise<string> {
+    const meter = new Md5Meter();
+    const failed = new AbortController();
+    pipeline(body, meter, (err) => {
+      if (err !== undefined && err !== null) failed.abort(err);
     });
-    return verified(key, out.ETag, size === 0 ? EMPTY_MD5 : meter.md5(), md5);
+    try {
+      const out = await send(meter, { ...this.options(false), abortSignal: AbortSignal.any([this.ctx.signal, failed.signal]) });
+      return verified(what, out.ETag, meter.md5(), md5);
+    } catch (err) {
+      body.destroy();
+      meter.destroy();
+      throw failed.signal.aborted && !this.ctx.signal.aborted ? failed.signal.reason : err;
+    }
   }
 
   /**
@@ -317,24 +347,20 @@ export class S3Bucket {
    * The body is destroyed if the request fails.
    */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number, md5?: string): Promise<string> {
-    const meter = new Md5Meter();
-    const stream = pipeline(body, meter, () => undefined);
-    const out = await this.client.send(
-      new UploadPartCommand({
-        Bucket: this.bucket,
-        Key: this.fullKey(key),
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: stream,
-        ContentLength: size,
-        ContentMD5: contentMd5Of(md5),
-      }),
-      this.options(false),
-    ).catch((err: unknown) => {
-      body.destroy();
-      throw err;
-    });
-    return verified(`${key} part ${partNumber}`, out.ETag, meter.md5(), md5);
+    return this.upload(`${key} part ${partNumber}`, body, md5, (stream, options) =>
+      this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: stream,
+          ContentLength: size,
+          ContentMD5: contentMd5Of(md5),
+        }),
+        options,
+      ),
+    );
   }
 
   /**
