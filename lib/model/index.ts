@@ -13,3 +13,6 @@ export * from './change-detection';
 export * from './merge';
 export * from './header-value';
 export * from './rook-health';
+export * from './topology';
+export * from './topology-report';
+export * from './gitops';
