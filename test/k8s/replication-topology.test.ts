@@ -35,7 +35,21 @@ function problems(extra: Partial<ReplicationTopologyConstructProps>): string[] {
   throw new Error('expected a ValidationError');
 }
 
-type Json = Record<string, any>;
+/** The fields of the rendered objects these tests read. */
+interface Json {
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly annotations: Record<string, string> };
+  readonly spec: {
+    readonly path: string;
+    readonly dependsOn?: { readonly name: string }[];
+    readonly healthChecks?: unknown[];
+    readonly healthCheckExprs: unknown[];
+    readonly wait?: boolean;
+    readonly source: { readonly path: string };
+    readonly destination: unknown;
+    readonly customEndpoints?: string[];
+  };
+}
 
 function valid(objects: readonly unknown[]): void {
   const found = ManifestValidator.forDirectory().validateAll(objects);
@@ -45,7 +59,7 @@ function valid(objects: readonly unknown[]): void {
 function file(files: readonly GitOpsFile[], path: string): Json[] {
   const found = files.find((f) => f.path === path);
   if (!found) throw new Error(`no file ${path} among ${files.map((f) => f.path).join(', ')}`);
-  return found.objects as Json[];
+  return found.objects as unknown as Json[];
 }
 
 describe('ReplicationTopology (cdk8s)', () => {
@@ -173,7 +187,7 @@ describe('ReplicationTopology GitOps folders', () => {
       expect(ordering.map((o) => o.kind)).toEqual(['Kustomization', 'Kustomization', 'Kustomization']);
       valid(ordering);
       expect(existsSync(join(outdir, 'topology.svg'))).toBe(true);
-      expect(JSON.parse(readFileSync(join(outdir, 'topology.json'), 'utf8')).edges).toHaveLength(3);
+      expect((JSON.parse(readFileSync(join(outdir, 'topology.json'), 'utf8')) as { edges: unknown[] }).edges).toHaveLength(3);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
