@@ -1,5 +1,6 @@
 import {
   FIDELITIES,
+  MECHANISM_GUARANTEES,
   describeCycle,
   type Fidelity,
   type Mechanism,
@@ -272,4 +273,19 @@ export function topologySvg(topology: ResolvedTopology): string {
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** The guarantee table of every mechanism as Markdown (docs/topology.md embeds it). */
+export function mechanismGuaranteeTable(): string {
+  const lines = [
+    `| Mechanism | Renders with | ${FIDELITIES.join(' | ')} | Two-way deletes | Expected lag | Loop guard |`,
+    `|---|---|${FIDELITIES.map(() => '---').join('|')}|---|---|---|`,
+  ];
+  for (const g of Object.values(MECHANISM_GUARANTEES)) {
+    const cells = FIDELITIES.map((fidelity) => `${LEVEL_MARK[g.survives[fidelity].level]}: ${cell(g.survives[fidelity].note)}`);
+    lines.push(
+      `| ${g.mechanism} | ${cell(g.construct)} | ${cells.join(' | ')} | ${g.twoWayDeletes ? 'yes' : 'no'} | ${cell(g.expectedLag)} | ${cell(g.loopGuard ?? 'none')} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rciisTopology } from '../../examples/topology/rciis';
 import {
+  mechanismGuaranteeTable,
   resolveTopology,
   topologyMarkdown,
   topologyMermaid,
@@ -93,5 +94,14 @@ describe('topology report', () => {
 
   it('docs/topology.svg is the current rendering of the runbook topology', () => {
     expect(readFileSync(join(__dirname, '../../docs/topology.svg'), 'utf8')).toBe(topologySvg(topology));
+  });
+});
+
+describe('docs/topology.md', () => {
+  it('shows the current guarantee table and the Mermaid diagram of the runbook topology', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/topology.md'), 'utf8');
+    expect(doc).toContain(mechanismGuaranteeTable());
+    expect(doc).toContain(`\`\`\`mermaid\n${topologyMermaid(topology)}\`\`\``);
+    expect(doc).toContain('![The runbook topology](topology.svg)');
   });
 });
