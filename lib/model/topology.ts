@@ -418,7 +418,7 @@ export function isCronSchedule(schedule: string): boolean {
 }
 
 /** Whether `mechanism` can replicate between these kinds of sites, or why not. */
-function mechanismFits(mechanism: Mechanism, from: ResolvedSite, to: ResolvedSite): string | undefined {
+function mechanismFits(mechanism: Mechanism, from: ResolvedSite, to: ResolvedSite, direction: EdgeDirection): string | undefined {
   const kinds = `${from.kind} -> ${to.kind}`;
   const eventSource = (site: ResolvedSite) => site.kind === 'ceph' || site.kind === 'aws';
   switch (mechanism) {
@@ -430,8 +430,10 @@ function mechanismFits(mechanism: Mechanism, from: ResolvedSite, to: ResolvedSit
       return (from.kind === 'ceph' && to.kind === 'aws') || (from.kind === 'aws' && to.kind === 'ceph')
         ? undefined
         : `replicates only between a Ceph and an AWS site, not ${kinds}`;
-    case 'native':
-      return eventSource(from) && eventSource(to) ? undefined : `needs S3 event notifications (Ceph or AWS sites), not ${kinds}`;
+    case 'native': {
+      const sources = direction === 'two-way' ? [from, to] : [from];
+      return sources.every(eventSource) ? undefined : `needs S3 event notifications from its source (Ceph or AWS sites), not ${kinds}${direction === 'two-way' ? ' two-way' : ''}`;
+    }
     case 'bucket-sync':
       return undefined;
     case 'cosmos':
@@ -628,7 +630,7 @@ export function resolveTopology(path: string, props: ReplicationTopologyProps): 
       return;
     }
     const guarantees = MECHANISM_GUARANTEES[chosen];
-    const misfit = mechanismFits(chosen, from.site, to.site);
+    const misfit = mechanismFits(chosen, from.site, to.site, direction);
     if (misfit) problems.add(`${at}.mechanism`, `${chosen} ${misfit}`, chosen);
     const scheduledMechanism = chosen === 'bucket-sync' || chosen === 'cosmos';
     problems.check(scheduledMechanism === (mode === 'scheduled'), `${at}.mechanism`, `${chosen} ${scheduledMechanism ? "runs on a schedule: set mode 'scheduled'" : "replicates continuously: set mode 'continuous'"}`, chosen);
@@ -678,13 +680,16 @@ export function resolveTopology(path: string, props: ReplicationTopologyProps): 
     const warnings: string[] = [];
     for (const fidelity of mustSurvive) {
       const survival = guarantees.survives[fidelity];
-      if (survival.level === 'yes') continue;
-      const bothWaysDeletes = fidelity === 'deletes' && direction === 'two-way' && !guarantees.twoWayDeletes;
-      if (survival.level === 'partial' && !bothWaysDeletes) {
+      // Deletes of a two-way edge survive only if the mechanism carries them both ways; that
+      // contradiction is reported above, so here it only becomes a warning when accepted.
+      const bothWays = fidelity === 'deletes' && direction === 'two-way' && !guarantees.twoWayDeletes;
+      if (bothWays) {
+        if (accept.has(fidelity)) warnings.push(`accepted: deletes do not survive both directions of ${chosen}`);
+      } else if (survival.level === 'partial') {
         warnings.push(`${fidelity} survive only partly: ${survival.note}`);
-      } else if (accept.has(fidelity)) {
+      } else if (survival.level === 'no' && accept.has(fidelity)) {
         warnings.push(`accepted: ${fidelity} do not survive ${chosen} (${survival.note})`);
-      } else if (!bothWaysDeletes) {
+      } else if (survival.level === 'no') {
         problems.add(`${at}.mustSurvive`, `asks for ${fidelity}, which ${chosen} does not keep (${survival.note}); accept it with 'accept' or choose another mechanism`, fidelity);
       }
     }

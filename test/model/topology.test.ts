@@ -242,6 +242,33 @@ describe('resolveTopology: contradictions', () => {
     ]);
   });
 
+  it('turns accepted two-way scheduled deletes into a warning', () => {
+    const topology = resolveTopology('T', {
+      sites: [ceph('site-a'), aws('aws-af', 'af-south-1')],
+      edges: [
+        edge({
+          name: 'nightly',
+          from: 'site-a/data',
+          to: 'aws-af/data-af-south-1',
+          direction: 'two-way',
+          mode: 'scheduled',
+          schedule: '@daily',
+          mustSurvive: ['deletes'],
+          accept: ['deletes'],
+        }),
+      ],
+    });
+    expect(topology.edges[0]?.warnings).toEqual(['accepted: deletes do not survive both directions of bucket-sync']);
+  });
+
+  it('lets the native replicator write into an EdgeFS site one way, but not read from it', () => {
+    const sites: SiteProps[] = [ceph('site-a'), { kind: 'edgefs', name: 'edgefs', endpoint: 'https://s3x.example.com', buckets: ['bk1'] }];
+    expect(resolveTopology('T', { sites, edges: [edge({ name: 'x', from: 'site-a/data', to: 'edgefs/bk1', mechanism: 'native' })] }).edges[0]?.mechanism).toBe('native');
+    expect(problems({ sites, edges: [edge({ name: 'x', from: 'site-a/data', to: 'edgefs/bk1', mechanism: 'native', direction: 'two-way' })] })).toEqual([
+      "'edges[0].mechanism' native needs S3 event notifications from its source (Ceph or AWS sites), not ceph -> edgefs two-way, got \"native\"",
+    ]);
+  });
+
   it('fails on a residency edge into a region outside the allowed list, and without a list', () => {
     expect(
       problems({
