@@ -253,7 +253,7 @@ export function topologySvg(topology: ResolvedTopology): string {
     const endX = from.x === to.x ? to.x + boxWidth : rightward ? to.x : to.x + boxWidth;
     const startY = from.y + BUCKET_HEIGHT / 2;
     const endY = to.y + BUCKET_HEIGHT / 2;
-    const bend = from.x === to.x ? 60 : Math.abs(endX - startX) / 3;
+    const bend = from.x === to.x ? 60 : Math.round(Math.abs(endX - startX) / 3);
     const c1 = from.x === to.x || rightward ? startX + bend : startX - bend;
     const c2 = from.x === to.x || rightward ? endX - (from.x === to.x ? -bend : bend) : endX + bend;
     const dash = edge.mode === 'scheduled' ? ' stroke-dasharray="6 4"' : '';
