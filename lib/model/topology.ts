@@ -1,5 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
 import { Problems } from './errors';
+import { checkCronSchedule } from './schedule';
 
 /**
  * A replication topology as data: sites, their buckets, and edges between buckets with an intent.
@@ -403,20 +403,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const HTTP_URL = /^https?:\/\/[^\s/]+/;
-const CRON_ALIASES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-
-/** Whether `schedule` is a Kubernetes CronJob schedule: 5 cron fields or a `@hourly`-style alias. */
-export function isCronSchedule(schedule: string): boolean {
-  if (CRON_ALIASES.has(schedule)) return true;
-  if (schedule.trim().split(/\s+/).length !== 5) return false;
-  try {
-    CronExpressionParser.parse(schedule);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Whether `mechanism` can replicate between these kinds of sites, or why not. */
 function mechanismFits(mechanism: Mechanism, from: ResolvedSite, to: ResolvedSite, direction: EdgeDirection): string | undefined {
   const kinds = `${from.kind} -> ${to.kind}`;
@@ -610,8 +596,7 @@ export function resolveTopology(path: string, props: ReplicationTopologyProps): 
     const direction = edge.direction ?? 'one-way';
     if (mode === 'scheduled') {
       if (problems.check(edge.schedule !== undefined, `${at}.schedule`, "must be set when mode is 'scheduled'", edge.schedule)) {
-        const schedule = edge.schedule ?? '';
-        problems.check(isCronSchedule(schedule), `${at}.schedule`, 'must be a 5-field cron expression or @hourly, @daily, @weekly, @monthly, @yearly', schedule);
+        checkCronSchedule(problems, `${at}.schedule`, edge.schedule);
       }
     } else {
       problems.check(edge.schedule === undefined, `${at}.schedule`, "must not be set unless mode is 'scheduled'", edge.schedule);

@@ -3,7 +3,6 @@ import { rciisTopology } from '../../examples/topology/rciis';
 import {
   ValidationError,
   formatProblem,
-  isCronSchedule,
   resolveTopology,
   type ReplicationTopologyProps,
   type SiteProps,
@@ -118,11 +117,7 @@ describe('resolveTopology: mechanism per edge', () => {
     ]);
   });
 
-  it('validates schedules with cron-parser: 5 fields or an @alias', () => {
-    expect(isCronSchedule('0 8 * * *')).toBe(true);
-    expect(isCronSchedule('@hourly')).toBe(true);
-    expect(isCronSchedule('0 0 8 * * *')).toBe(false);
-    expect(isCronSchedule('61 * * * *')).toBe(false);
+  it('validates schedules as Kubernetes CronJobs do', () => {
     expect(
       problems({
         sites: [aws('a', 'af-south-1'), aws('b', 'eu-west-1')],
@@ -132,7 +127,7 @@ describe('resolveTopology: mechanism per edge', () => {
         ],
       }),
     ).toEqual([
-      "'edges[0].schedule' must be a 5-field cron expression or @hourly, @daily, @weekly, @monthly, @yearly, got \"every day\"",
+      "'edges[0].schedule' must be a 5-field cron expression or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (found 2 fields), got \"every day\"",
       "'edges[1].schedule' must be set when mode is 'scheduled', got undefined",
     ]);
   });
