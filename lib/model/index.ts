@@ -11,3 +11,7 @@ export * from './key-filter';
 export * from './change-detection';
 export * from './merge';
 export * from './header-value';
+export * from './camel-catalog';
+export * from './camel-replicator';
+export * from './camel-replicator-flows';
+export * from './camel-replicator-alerts';
