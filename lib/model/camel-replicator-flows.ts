@@ -229,7 +229,7 @@ function directionFlows(r: ResolvedCamelReplicator, d: Direction): CamelFlow[] {
           deadLetterHandleNewException: false,
           redeliveryPolicy: {
             maximumRedeliveries: r.maximumRedeliveries,
-            redeliveryDelay: 1000,
+            redeliveryDelay: '1000',
             useExponentialBackOff: true,
             backOffMultiplier: 2,
             maximumRedeliveryDelay: '60000',
