@@ -6,6 +6,7 @@ export * from './copy-backfill';
 export * from './location';
 export * from './remote-config';
 export * from './remote-credentials';
+export * from './camel-replicator-aws';
 export * from './key-order';
 export * from './key-filter';
 export * from './change-detection';
