@@ -210,8 +210,10 @@ function directionFlows(r: ResolvedCamelReplicator, d: Direction): CamelFlow[] {
     uri: `aws2-s3:${bucket}`,
     parameters: { ...options, ...extra, autoCreateBucket: 'false' },
   });
+  // aws2-s3 producers take the bucket of the endpoint URI unless CamelAwsS3OverrideBucketName is set
+  // (CamelAwsS3BucketName, which the runbook set on `aws2-s3://ignored`, does not override it).
   const target = (bucketHeader: string, keyHeader: string) => [
-    setHeader('CamelAwsS3BucketName', { simple: `\${header.${bucketHeader}}` }),
+    setHeader('CamelAwsS3OverrideBucketName', { simple: `\${header.${bucketHeader}}` }),
     setHeader('CamelAwsS3Key', { simple: `\${header.${keyHeader}}` }),
   ];
   const where = `\${header.${HEADERS.sourceBucket}}/\${header.${HEADERS.sourceKey}}`;

@@ -61,6 +61,9 @@ describe('CamelReplicator flows', () => {
     expect(text).toContain('"constant":"media-replica"');
     expect(text).toContain('"simple":"from-ceph/public/${header.ReplicationSourceKey.substring(7)}"');
     expect(text).toContain('"constant":"logs-replica"');
+    // The endpoint's bucket is only a default: each request names its bucket in the header aws2-s3 honours.
+    expect(text).toContain('{"setHeader":{"name":"CamelAwsS3OverrideBucketName","simple":"${header.ReplicationDestinationBucket}"}}');
+    expect(text).not.toContain('"CamelAwsS3BucketName"');
     const back = JSON.stringify(d2.flows);
     expect(back).toContain(`startsWith 'from-ceph/public/'`);
     expect(back).toContain('"simple":"public/${header.ReplicationSourceKey.substring(17)}"');
