@@ -26,6 +26,7 @@ export function formatCamelFlowProblem(problem: CamelFlowProblem): string {
 interface CatalogOption {
   readonly kind: 'path' | 'parameter';
   readonly type?: string;
+  readonly javaType?: string;
   readonly enum?: readonly string[];
   readonly required?: boolean;
   readonly prefix?: string;
@@ -146,7 +147,10 @@ function checkOption(component: CatalogComponent, name: string, value: unknown):
   }
   const text = String(value);
   if (PLACEHOLDER.test(text)) return undefined;
-  if (option.enum && !option.enum.includes(text)) {
+  // Camel converts to Java enums strictly; a String option's list (aws2-s3 `region`) only names known
+  // values, and RGW zone groups or S3-compatible stores use others.
+  const strictEnum = option.enum !== undefined && option.javaType !== 'java.lang.String';
+  if (strictEnum && option.enum && !option.enum.includes(text)) {
     return `option ${JSON.stringify(name)} must be one of ${JSON.stringify(option.enum)}, got ${JSON.stringify(text)}`;
   }
   if (option.type === 'boolean' && text !== 'true' && text !== 'false') {

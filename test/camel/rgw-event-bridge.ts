@@ -11,7 +11,7 @@
  * bridge answers only after the broker accepted it: a test's writes reach the broker in order.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutBucketNotificationConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -115,13 +115,12 @@ export class RgwEventBridge {
   ) {}
 
   static async start(options: BridgeOptions): Promise<RgwEventBridge> {
-    let bridge: RgwEventBridge | undefined;
-    const server = createServer((req, res) => {
+    const server = createServer();
+    const bridge = new RgwEventBridge(options, server);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         try {
-          const body = await readBody(req);
-          if (!bridge) throw new Error('bridge not ready');
-          await bridge.forward(req.url ?? '', body);
+          await bridge.forward(req.url ?? '', await readBody(req));
           res.writeHead(200).end();
         } catch (err) {
           res.writeHead(500).end(String(err));
@@ -129,7 +128,6 @@ export class RgwEventBridge {
       })();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    bridge = new RgwEventBridge(options, server);
     return bridge;
   }
 

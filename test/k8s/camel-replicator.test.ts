@@ -210,6 +210,35 @@ describe('CamelReplicator', () => {
     });
   });
 
+  it('applies endpoints, queue, topic and group names, redeliveries and the Ceph loop-guard identity', () => {
+    const { onPrem, aws } = synth(
+      props({
+        ceph: { ...props().ceph, internalEndpoint: 'http://rgw.rook-ceph.svc:8080', region: 'zg1' },
+        kafka: { bootstrapServers: 'kafka:9093', topic: 'rgw-events', deadLetterTopic: 'rgw-events-failed', groupId: 'replicator' },
+        aws: { ...props().aws, queueName: 'events', deadLetterQueueName: 'events-dlq', s3Endpoint: 'https://bucket.vpce-1.s3.af-south-1.vpce.amazonaws.com', sqsEndpoint: 'https://sqs.af-south-1.amazonaws.com' },
+        loopGuard: { awsPrincipalId: 'AWS:AIDAEXAMPLEREPLICATOR01', cephPrincipalId: 'tenant$aws-writer' },
+        maximumRedeliveries: 7,
+      }),
+    );
+    const d1 = JSON.stringify(field(findByKind(onPrem, 'Integration'), 'spec.flows'));
+    expect(field(findByKind(onPrem, 'Integration'), 'spec.flows.0.route.from')).toMatchObject({
+      uri: 'kafka:rgw-events',
+      parameters: { brokers: 'kafka:9093', groupId: 'replicator' },
+    });
+    expect(d1).toContain('"uri":"kafka:rgw-events-failed"');
+    expect(d1).toContain('"uriEndpointOverride":"http://rgw.rook-ceph.svc:8080"');
+    expect(d1).toContain('"region":"zg1"');
+    expect(d1).toContain('"uriEndpointOverride":"https://bucket.vpce-1.s3.af-south-1.vpce.amazonaws.com"');
+    expect(d1).toContain(`== 'tenant$aws-writer'`);
+    expect(d1).toContain('"maximumRedeliveries":7');
+    const d2 = JSON.stringify(field(findByKind(aws, 'Integration'), 'spec.flows'));
+    expect(d2).toContain('"uri":"aws2-sqs:events"');
+    expect(d2).toContain('"uri":"aws2-sqs:events-dlq"');
+    expect(d2).toContain('"uriEndpointOverride":"https://sqs.af-south-1.amazonaws.com"');
+    expect(d2).toContain('"uriEndpointOverride":"https://rgw.example.com"');
+    expect(field(findByKind(onPrem, 'CephBucketTopic'), 'metadata.name')).toBe('rgw-events');
+  });
+
   it('puts the runbook alerts with their thresholds in each cluster, and a dashboard for the Grafana sidecar', () => {
     const names = (objects: KubeObject[]) =>
       (field(findByKind(objects, 'PrometheusRule'), 'spec.groups.0.rules') as Array<{ alert: string }>).map((r) => r.alert);

@@ -37,6 +37,8 @@ describe('CamelFlowValidator', () => {
     expect(problems(route([{ to: { uri: 'aws2-s3:b', parameters: { operation: 'putObject' } } }]))[0]).toContain(
       'aws2-s3: option "operation" must be one of ["copyObject","listObjects","deleteObject"',
     );
+    // A String option's list of known values is no constraint: RGW accepts any region name.
+    expect(problems(route([{ to: { uri: 'aws2-s3:b', parameters: { region: 'zonegroup-a' } } }]))).toEqual([]);
     expect(problems(route([{ to: 'aws2-sqs:q?deleteAfterRead=yes' }]))).toEqual([
       '/0/route/from/steps/0/to (query) aws2-sqs: option "deleteAfterRead" must be true or false, got "yes"',
     ]);
