@@ -211,29 +211,33 @@ beforeAll(async () => {
   await bridge.notify(names.aws, 'aws');
   await bridge.notify(names.awsDenied, 'aws');
 
-  [d1, d2] = await Promise.all([
-    CamelIntegrationProcess.start(findByKind(onPrem, 'Integration'), secrets, HEAP),
-    CamelIntegrationProcess.start(findByKind(aws, 'Integration'), secrets, HEAP),
-  ]);
-  integrations.push(d1, d2);
+  const start = async (objects: typeof onPrem) => {
+    const started = await CamelIntegrationProcess.start(findByKind(objects, 'Integration'), secrets, HEAP);
+    integrations.push(started);
+    return started;
+  };
+  [d1, d2] = await Promise.all([start(onPrem), start(aws)]);
   // The Kafka consumer has joined its group once it logs its partition assignment.
   await d1.waitForLog(/[Aa]dding newly assigned partitions|partitions assigned/, 60_000);
 }, 900_000);
 
 afterAll(async () => {
-  // First: no bucket may keep an HTTP notification when the cleanup deletes its objects (see RgwEventBridge.stop).
-  await bridge?.stop();
-  for (const integration of integrations) {
-    const lines = integration.replicatorLines().join('\n');
-    console.log(`--- ${integration.name}: replicator log (Camel's whole log: ${await integration.stop()}) ---\n${lines}`);
+  try {
+    // First: no bucket may keep an HTTP notification when the cleanup deletes its objects (see RgwEventBridge.stop).
+    await bridge?.stop();
+  } finally {
+    for (const integration of integrations) {
+      const lines = integration.replicatorLines().join('\n');
+      console.log(`--- ${integration.name}: replicator log (Camel's whole log: ${await integration.stop()}) ---\n${lines}`);
+    }
+    await producer?.disconnect();
+    await admin?.deleteTopics({ topics: [names.topic, `${names.topic}-dlq`] }).catch(() => undefined);
+    await admin?.disconnect();
+    for (const url of queues) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+    sqs?.destroy();
+    user?.destroy();
+    alt?.destroy();
   }
-  await producer?.disconnect();
-  await admin?.deleteTopics({ topics: [names.topic, `${names.topic}-dlq`] }).catch(() => undefined);
-  await admin?.disconnect();
-  for (const url of queues) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
-  sqs?.destroy();
-  user?.destroy();
-  alt?.destroy();
 }, 120_000);
 
 /** Keys with spaces, a plus, percent signs and non-ASCII characters. */

@@ -18,6 +18,12 @@ const POM = path.resolve(__dirname, 'pom.xml');
 
 let classpath: Promise<string> | undefined;
 
+/** JVMs still running when the test process exits (a failed hook, an interrupted run) are killed with it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** The runtime's classpath, resolved once per test file by `mvn dependency:build-classpath`. */
 export function camelClasspath(): Promise<string> {
   classpath ??= (async () => {
@@ -86,9 +92,16 @@ export class CamelIntegrationProcess {
     );
     const cp = `${dir}${path.delimiter}${await camelClasspath()}`;
     const child = spawn('java', [...jvmOptions, '-cp', cp, 'org.apache.camel.main.Main'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const process = new CamelIntegrationProcess(name, child, dir);
-    await process.waitForLog(new RegExp(`Apache Camel [\\d.]+ \\(${name}\\) started`), 180_000);
-    return process;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    const started = new CamelIntegrationProcess(name, child, dir);
+    try {
+      await started.waitForLog(new RegExp(`Apache Camel [\\d.]+ \\(${name}\\) started`), 180_000);
+    } catch (err) {
+      await started.stop();
+      throw err;
+    }
+    return started;
   }
 
   /** Everything Camel logged so far. */
