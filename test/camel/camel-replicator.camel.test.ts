@@ -244,7 +244,7 @@ afterAll(async () => {
 const KEYS = ['plain.txt', 'with space + plus.txt', 'ünïcødé/日本語 ファイル.txt', '100% done & more.bin'];
 
 describe('CamelReplicator in Apache Camel', () => {
-  it('Direction 1 replicates PUT, overwrite and DELETE from Ceph to AWS under the mapped prefix, streaming large objects', async () => {
+  it('Direction 1 replicates PUT (content type and user metadata included), overwrite and DELETE from Ceph to AWS under the mapped prefix, streaming large objects', async () => {
     for (const key of KEYS) {
       const body = Buffer.from(`v1 of ${key}`);
       await user.send(new PutObjectCommand({ Bucket: names.ceph, Key: `data/${key}`, Body: body, ContentType: 'text/plain' }));
@@ -255,6 +255,12 @@ describe('CamelReplicator in Apache Camel', () => {
     await expectReplica(names.aws, `from-ceph/${KEYS[1]}`, v2);
     await user.send(new DeleteObjectCommand({ Bucket: names.ceph, Key: `data/${KEYS[2]}` }));
     await expectReplica(names.aws, `from-ceph/${KEYS[2]}`, undefined);
+
+    const tagged = Buffer.from('with user metadata');
+    await user.send(new PutObjectCommand({ Bucket: names.ceph, Key: 'data/meta.txt', Body: tagged, Metadata: { owner: 'team-a' } }));
+    await expectReplica(names.aws, 'from-ceph/meta.txt', tagged);
+    const head = await alt.send(new HeadObjectCommand({ Bucket: names.aws, Key: 'from-ceph/meta.txt' }));
+    expect(head.Metadata).toEqual({ owner: 'team-a' });
 
     const large = randomBytes(LARGE_BYTES);
     await user.send(new PutObjectCommand({ Bucket: names.ceph, Key: 'data/large.bin', Body: large }));
