@@ -1,6 +1,6 @@
+import './peers';
 export * from './commands/sync-engine';
 export * from './errors';
 export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
-export { collectStreamGarbage } from './stream-garbage';

@@ -1,2 +1,5 @@
+import './peers';
 export * from './ceph-multisite';
+export * from './s3x-service';
+export * from './cosmos-location';
 export * from './camel-replicator';
