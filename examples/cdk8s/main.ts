@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { legacyPlatforms } from './legacy-platforms';
+import { rciisCamelReplicator } from './rciis-camel-replicator';
 import { rciisMultisite } from './rciis-multisite';
 import { rciisReplicationTopology } from './rciis-topology';
 
@@ -7,4 +8,5 @@ const app = new App();
 rciisMultisite(app);
 legacyPlatforms(app);
 rciisReplicationTopology(app);
+rciisCamelReplicator(app);
 app.synth();

@@ -3,3 +3,4 @@ export * from './ceph-multisite';
 export * from './s3x-service';
 export * from './cosmos-location';
 export * from './replication-topology';
+export * from './camel-replicator';

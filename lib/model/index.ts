@@ -22,3 +22,7 @@ export * from './project-schemas';
 export * from './topology';
 export * from './topology-report';
 export * from './gitops';
+export * from './camel-catalog';
+export * from './camel-replicator';
+export * from './camel-replicator-flows';
+export * from './camel-replicator-alerts';
