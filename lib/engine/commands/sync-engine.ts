@@ -23,6 +23,7 @@ import { EngineMetrics, type Outcome } from '../observability/metrics';
 import { Semaphore, runPool } from '../pool';
 import { withRetry } from '../retry';
 import { LazyS3Client } from '../s3/client';
+import { credentialProvider } from '../s3/credentials';
 import { S3Bucket } from '../s3/s3-bucket';
 import { S3Http } from '../s3/s3-http';
 import { DEFAULT_TUNING, type EngineTuning } from '../tuning';
@@ -244,8 +245,11 @@ export class SyncEngine {
     }
     if (location.kind === 'local') return { kind: 'local', directory: new LocalDirectory(location, ctx) };
     const maxSockets = this.transfers + this.checkers;
-    const client = new LazyS3Client(config as RemoteConfig, { maxSockets });
-    const http = new S3Http(config as RemoteConfig, maxSockets);
+    const credentials = credentialProvider(config as RemoteConfig, {
+      onRefreshError: (err) => this.logger.warn({ remote: location.remote, err: describeError(err) }, 'credential refresh failed; the current credentials are still valid'),
+    });
+    const client = new LazyS3Client(config as RemoteConfig, { maxSockets, credentials });
+    const http = new S3Http(config as RemoteConfig, maxSockets, credentials);
     return { kind: 's3', bucket: new S3Bucket(client, http, config as RemoteConfig, location, ctx) };
   }
 

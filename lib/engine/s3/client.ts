@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { RemoteConfig } from '../../model';
 
 /** The SDK module, loaded on first use. */
@@ -9,6 +10,8 @@ export type S3Sdk = typeof import('@aws-sdk/client-s3');
 export interface ClientOptions {
   /** Sockets kept open per endpoint: sized to the run's transfers and checkers. */
   readonly maxSockets: number;
+  /** The remote's credentials (`credentialProvider`), shared by every client of the remote. */
+  readonly credentials: AwsCredentialIdentityProvider;
 }
 
 /**
@@ -24,11 +27,7 @@ export function createS3Client(sdk: S3Sdk, config: RemoteConfig, options: Client
     region: config.region,
     endpoint: config.endpoint,
     forcePathStyle: config.forcePathStyle,
-    credentials: {
-      accessKeyId: config.accessKeyId,
-      secretAccessKey: config.secretAccessKey,
-      sessionToken: config.sessionToken,
-    },
+    credentials: options.credentials,
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

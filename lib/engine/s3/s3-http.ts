@@ -2,6 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { unquoteEtag, type ObjectEntry, type RemoteConfig } from '../../model';
 import { meterStream, noteStreamed } from '../stream-garbage';
@@ -82,13 +83,15 @@ export class S3Http {
   constructor(
     private readonly config: RemoteConfig,
     maxSockets: number,
+    credentials: AwsCredentialIdentityProvider,
   ) {
     this.base = new URL(config.endpoint ?? `https://s3.${config.region}.amazonaws.com`);
     this.https = this.base.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, noDelay: true };
     this.agent = this.https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.signer = new SignatureV4({
-      credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken },
+      // Asked on every request: the provider keeps the credentials and refreshes them before expiry.
+      credentials,
       region: config.region,
       service: 's3',
       sha256: NodeSha256,
