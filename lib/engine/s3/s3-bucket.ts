@@ -5,6 +5,7 @@ import { headerSafeValue, unquoteEtag, type ObjectEntry, type RemoteConfig, type
 import type { EngineContext } from '../context';
 import { ConfigurationError, describeError, isTransientOnceReached } from '../errors';
 import type { LazyS3Client } from './client';
+import { CredentialsError } from './credentials';
 import { S3Http, encodeKeyPath, listedObjects, readBody, readListPage, readText, type ListPage } from './s3-http';
 import { checkCompleteUpload, completeUploadBody, parseCopyObject, parseCopyPart, parseCreateUpload, parseTagging, taggingBody } from './s3-xml';
 
@@ -74,6 +75,7 @@ export class S3Bucket {
     const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
     const where = `remote '${this.config.name}' (${this.config.endpoint ?? `AWS ${this.config.region}`})`;
     const status = e.$metadata?.httpStatusCode;
+    if (err instanceof CredentialsError) return err.message;
     if (e.name === 'NoSuchBucket' || status === 404) return `bucket '${this.bucket}' does not exist on ${where}`;
     if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(e.name ?? '')) {
       return `access denied to bucket '${this.bucket}' on ${where}: ${e.name}`;
