@@ -5,6 +5,8 @@ export * from './batch-replication';
 export * from './copy-backfill';
 export * from './location';
 export * from './remote-config';
+export * from './remote-credentials';
+export * from './camel-replicator-aws';
 export * from './key-order';
 export * from './key-filter';
 export * from './change-detection';
