@@ -18,7 +18,7 @@ export interface RemoteConfig {
   /** @default 'us-east-1' */
   readonly region: string;
   /** Where the remote's credentials come from. */
-  readonly credentials: RemoteCredentials;
+  readonly credentials: RemoteCredentialSource;
   /** A role assumed with those credentials, whose temporary credentials sign the requests. @default - none */
   readonly assumeRole?: AssumeRoleConfig;
   /** Path-style addressing: every provider except AWS, unless `_FORCE_PATH_STYLE` says otherwise. */
@@ -30,7 +30,7 @@ export interface RemoteConfig {
  * default Node credential chain (`ENV_AUTH=true`, optionally with `PROFILE` and
  * `SHARED_CREDENTIALS_FILE`).
  */
-export type RemoteCredentials = StaticCredentials | DefaultChainCredentials;
+export type RemoteCredentialSource = StaticCredentials | DefaultChainCredentials;
 
 export interface StaticCredentials {
   readonly source: 'static';
@@ -144,7 +144,7 @@ export function remoteConfigFromEnv(remote: string, env: Readonly<Record<string,
 
 type Getter = (field: (typeof REMOTE_ENV_FIELDS)[number]) => string | undefined;
 
-function readCredentials(prefix: string, get: Getter, problems: string[]): RemoteCredentials | undefined {
+function readCredentials(prefix: string, get: Getter, problems: string[]): RemoteCredentialSource | undefined {
   const accessKeyId = get('ACCESS_KEY_ID');
   const secretAccessKey = get('SECRET_ACCESS_KEY');
   const sessionToken = get('SESSION_TOKEN');

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { EnvVar } from '../../lib/model/copy-backfill';
 import { RemoteConfigError, remoteConfigFromEnv, remoteEnvPrefix, sameServer, type RemoteConfig } from '../../lib/model/remote-config';
+import { remoteEnvironment } from '../../lib/model/remote-credentials';
 
 const env = {
   RCLONE_CONFIG_SOURCE_TYPE: 's3',
@@ -243,5 +245,48 @@ describe('sameServer', () => {
     expect(sameServer(withRole(chain, arn), chain)).toBe(false);
     expect(sameServer(withRole(chain, arn), withRole(chain, `${arn}-2`))).toBe(false);
     expect(sameServer(withRole(a, arn, 'x1'), withRole(a, arn, 'x2'))).toBe(false);
+  });
+});
+
+describe('remoteConfigFromEnv reads what remoteEnvironment renders for a construct', () => {
+  /** The container's environment as the kubelet builds it: values as they are, Secret keys looked up. */
+  function containerEnv(vars: readonly EnvVar[], secrets: Record<string, Record<string, string>>): Record<string, string> {
+    return Object.fromEntries(
+      vars.map((v) => {
+        if ('value' in v) return [v.name, v.value];
+        const ref = v.valueFrom.secretKeyRef;
+        return [v.name, secrets[ref.name]?.[ref.key] ?? ''];
+      }),
+    );
+  }
+  const secrets = { 'ceph-keys': { AWS_ACCESS_KEY_ID: 'AKIDCEPH', AWS_SECRET_ACCESS_KEY: 'ceph-secret', token: 'tok' } };
+  const ceph = { provider: 'Ceph', endpoint: 'http://rook-ceph-rgw-store.rook-ceph.svc:80' };
+  const role = { roleArn: 'arn:aws:iam::123456789012:role/writer', sessionName: 'crr-backfill', externalId: 'ext-4711' };
+
+  it('a Secret: static keys and session token', () => {
+    const rendered = remoteEnvironment('source', { ...ceph, credentials: { kind: 'secret', secretName: 'ceph-keys', sessionTokenKey: 'token' } });
+    expect(remoteConfigFromEnv('source', containerEnv(rendered, secrets))).toEqual({
+      name: 'source',
+      provider: 'Ceph',
+      endpoint: 'http://rook-ceph-rgw-store.rook-ceph.svc:80',
+      region: 'us-east-1',
+      credentials: { source: 'static', accessKeyId: 'AKIDCEPH', secretAccessKey: 'ceph-secret', sessionToken: 'tok' },
+      assumeRole: undefined,
+      forcePathStyle: true,
+    });
+  });
+
+  it.each(['irsa', 'podIdentity', 'environment'] as const)('%s: the default chain, with the assumed role on top', (kind) => {
+    const credentials = kind === 'irsa' ? { kind, roleArn: 'arn:aws:iam::123456789012:role/pod' } : { kind };
+    const rendered = remoteEnvironment('destination', { provider: 'AWS', region: 'eu-west-1', credentials, assumeRole: role });
+    expect(remoteConfigFromEnv('destination', containerEnv(rendered, secrets))).toEqual({
+      name: 'destination',
+      provider: 'AWS',
+      endpoint: undefined,
+      region: 'eu-west-1',
+      credentials: { source: 'default-chain', profile: undefined, sharedCredentialsFile: undefined },
+      assumeRole: { roleArn: role.roleArn, sessionName: 'crr-backfill', externalId: 'ext-4711', stsEndpoint: undefined },
+      forcePathStyle: false,
+    });
   });
 });
