@@ -59,7 +59,7 @@ export function credentialProvider(remote: RemoteConfig, options: CredentialProv
             profile: creds.profile,
             filepath: creds.sharedCredentialsFile,
             // The region of STS calls made by the chain (web identity, roles in profiles), as an
-            // S3 client of this remote would pass it; AWS_REGION and the profile's region come first.
+            // S3 client of this remote passes it to the chain.
             parentClientConfig: { region: remote.region },
           }),
           (err) => explain(remote, 'chain', err),
