@@ -247,6 +247,7 @@ export class SyncEngine {
     const maxSockets = this.transfers + this.checkers;
     const credentials = credentialProvider(config as RemoteConfig, {
       onRefreshError: (err) => this.logger.warn({ remote: location.remote, err: describeError(err) }, 'credential refresh failed; the current credentials are still valid'),
+      onWarning: (message) => this.logger.warn({ remote: location.remote }, message),
     });
     const client = new LazyS3Client(config as RemoteConfig, { maxSockets, credentials });
     const http = new S3Http(config as RemoteConfig, maxSockets, credentials);

@@ -1,5 +1,5 @@
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from '@aws-sdk/types';
 import { remoteEnvPrefix, type RemoteConfig } from '../../model';
 
 /**
@@ -26,6 +26,12 @@ export class CredentialsError extends Error {
 export interface CredentialProviderOptions {
   /** Told of each failed background refresh (the current credentials are still valid). @default - nothing */
   readonly onRefreshError?: (err: CredentialsError) => void;
+  /**
+   * Told of the SDK's warnings about the chain's configuration (e.g. both a profile and
+   * AWS_ACCESS_KEY_ID are set: the profile wins), which it would otherwise print to stderr.
+   * @default - the SDK prints them with console.warn
+   */
+  readonly onWarning?: (message: string) => void;
   /** The clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -61,6 +67,7 @@ export function credentialProvider(remote: RemoteConfig, options: CredentialProv
             // The region of STS calls made by the chain (web identity, roles in profiles), as an
             // S3 client of this remote passes it to the chain.
             parentClientConfig: { region: remote.region },
+            ...(options.onWarning === undefined ? {} : { logger: warningsOnly(options.onWarning) }),
           }),
           (err) => explain(remote, 'chain', err),
           options,
@@ -78,6 +85,12 @@ export function credentialProvider(remote: RemoteConfig, options: CredentialProv
     (err) => explain(remote, 'role', err),
     options,
   );
+}
+
+/** A logger for the SDK's credential providers that passes on their warnings and drops their debug chatter. */
+function warningsOnly(onWarning: (message: string) => void): Logger {
+  const ignore = (): void => undefined;
+  return { debug: ignore, info: ignore, warn: (...content: unknown[]) => onWarning(content.map(String).join(' ').trim()), error: ignore };
 }
 
 /** `bucketbridge-<remote>`, within STS's characters and length, so the session names its remote in CloudTrail. */

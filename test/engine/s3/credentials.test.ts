@@ -174,7 +174,11 @@ describe('credentialProvider', () => {
       vi.stubEnv('AWS_PROFILE', 'from-config');
       vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDENV');
       vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
-      expect(await credentialProvider(remote({ RCLONE_CONFIG_SOURCE_PROFILE: 'team' }))()).toMatchObject({ accessKeyId: 'AKIDTEAM' });
+      const warnings: string[] = [];
+      const provider = credentialProvider(remote({ RCLONE_CONFIG_SOURCE_PROFILE: 'team' }), { onWarning: (message) => warnings.push(message) });
+      expect(await provider()).toMatchObject({ accessKeyId: 'AKIDTEAM' });
+      // The SDK's warning about the two sources reaches the engine's log instead of stderr.
+      expect(warnings).toEqual([expect.stringContaining('Multiple credential sources detected')]);
     });
 
     it("reads the remote's SHARED_CREDENTIALS_FILE", async () => {
