@@ -144,3 +144,64 @@ export async function stsServer(options: StsOptions): Promise<StsServer> {
     close: closer(server),
   };
 }
+
+export interface ImdsHit {
+  readonly at: number;
+  readonly method: string;
+  readonly path: string;
+  /** Whether the request carried the session token of a `PUT /latest/api/token` (IMDSv2). */
+  readonly withToken: boolean;
+}
+
+export interface InstanceMetadataServer extends LocalServer {
+  readonly hits: ImdsHit[];
+}
+
+/**
+ * The EC2 instance metadata service, IMDSv2 only (requests without a session token get 401, as
+ * with `HttpTokens=required`): `PUT /latest/api/token`, then the role name and its credentials
+ * under `/latest/meta-data/iam/security-credentials/`. Point the SDK at it with
+ * `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-security-credentials.html
+ */
+export async function instanceMetadataServer(keys: Keys, lifetimeMs: Lifetime, role = 'bucketbridge-node'): Promise<InstanceMetadataServer> {
+  const hits: ImdsHit[] = [];
+  const sessions = new Set<string>();
+  const { server, url } = await listen((req, _body, res) => {
+    const path = req.url ?? '';
+    const token = req.headers['x-aws-ec2-metadata-token'];
+    const withToken = typeof token === 'string' && sessions.has(token);
+    hits.push({ at: Date.now(), method: req.method ?? '', path, withToken });
+    if (req.method === 'PUT' && path === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'] !== undefined) {
+      const session = randomBytes(16).toString('hex');
+      sessions.add(session);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(session);
+      return;
+    }
+    if (!withToken) {
+      res.writeHead(401).end();
+      return;
+    }
+    const prefix = '/latest/meta-data/iam/security-credentials/';
+    if (path === prefix) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(role);
+    } else if (path === prefix + role) {
+      const now = new Date();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          Code: 'Success',
+          LastUpdated: now.toISOString(),
+          Type: 'AWS-HMAC',
+          AccessKeyId: keys.accessKeyId,
+          SecretAccessKey: keys.secretAccessKey,
+          Token: `imds-session-${hits.length}`,
+          Expiration: new Date(now.getTime() + lifetimeMs()).toISOString(),
+        }),
+      );
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  return { url, hits, close: closer(server) };
+}

@@ -12,7 +12,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REFRESH_BEFORE_EXPIRY_MS, credentialProvider } from '../../../lib/engine/s3/credentials';
 import { remoteConfigFromEnv } from '../../../lib/model';
-import { containerCredentialsServer, stsServer, type StsCall } from '../../support/credential-servers';
+import { containerCredentialsServer, instanceMetadataServer, stsServer, type StsCall } from '../../support/credential-servers';
 import { createBucket, gateway, rcloneEnv, s3 } from '../../support/gateway';
 import { listAll } from '../fixtures';
 import { errorLine, runCli, type CliResult } from '../run-cli';
@@ -178,6 +178,26 @@ describe('web identity (IRSA)', () => {
     expect(refused).toEqual([]);
     expect(sts.calls.length).toBeGreaterThanOrEqual(3);
     expect(new Set(sts.calls.map((c) => c.params.WebIdentityToken)).size).toBeGreaterThanOrEqual(2);
+    expectNoSecret(result);
+  });
+});
+
+describe('instance metadata (IMDSv2)', () => {
+  it('syncs with the node role from IMDSv2 and refreshes it during the run', async () => {
+    const bucket = await createBucket('creds-imds');
+    const imds = await instanceMetadataServer(gateway(), SHORT_LIFETIME);
+    let result: CliResult;
+    try {
+      const env = { ...baseEnv(), AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url, ...keylessRemote('destination', { ENV_AUTH: 'true' }) };
+      delete (env as Record<string, string | undefined>).AWS_EC2_METADATA_DISABLED;
+      result = await runCli(['copy', localFiles(), `destination:${bucket}`, '--transfers', '1', '--json'], env);
+    } finally {
+      await imds.close();
+    }
+    await expectCopied(result, bucket, FILES);
+    const reads = imds.hits.filter((h) => h.path.endsWith('/security-credentials/bucketbridge-node'));
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    expect(imds.hits.filter((h) => h.method === 'GET').every((h) => h.withToken)).toBe(true);
     expectNoSecret(result);
   });
 });

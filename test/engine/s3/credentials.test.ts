@@ -13,7 +13,7 @@ import {
   refreshing,
 } from '../../../lib/engine/s3/credentials';
 import { remoteConfigFromEnv } from '../../../lib/model';
-import { stsServer, type StsServer } from '../../support/credential-servers';
+import { instanceMetadataServer, stsServer, type StsServer } from '../../support/credential-servers';
 
 /** Every variable the SDK's credential chain reads, cleared so the machine's own settings do not leak in. */
 const SDK_VARIABLES = [
@@ -198,6 +198,25 @@ describe('credentialProvider', () => {
       }
       for (const secret of ['env-secret', 'team-secret', 'default-secret', 'config-secret']) expect(message).not.toContain(secret);
     });
+  });
+
+  it('reads IMDSv2 last in the chain, and refreshes from it before expiry', async () => {
+    const imds = await instanceMetadataServer(KEYS, () => REFRESH_BEFORE_EXPIRY_MS + 60_000);
+    try {
+      vi.stubEnv('AWS_EC2_METADATA_DISABLED', undefined);
+      vi.stubEnv('AWS_EC2_METADATA_SERVICE_ENDPOINT', imds.url);
+      const clock = { now: Date.now() };
+      const provider = credentialProvider(remote({ RCLONE_CONFIG_SOURCE_ENV_AUTH: 'true' }), { now: () => clock.now });
+      expect(await provider()).toMatchObject({ ...KEYS, sessionToken: 'imds-session-3' });
+      clock.now += 61_000;
+      await provider();
+      await vi.waitFor(async () => expect((await provider()).sessionToken).toBe('imds-session-6'));
+      const credentialReads = imds.hits.filter((h) => h.path === '/latest/meta-data/iam/security-credentials/bucketbridge-node');
+      expect(credentialReads).toHaveLength(2);
+      expect(imds.hits.filter((h) => h.method === 'GET').every((h) => h.withToken)).toBe(true);
+    } finally {
+      await imds.close();
+    }
   });
 
   it('fails naming the remote and the chain when nothing in it answers', async () => {
