@@ -18,6 +18,15 @@ export const MIN_REMAINING_VALIDITY_MS = 60_000;
 /** After a failed background refresh, the next one is not tried for this long. */
 export const REFRESH_RETRY_INTERVAL_MS = 10_000;
 
+/**
+ * How long one fetch from a credential source may take, retries of the SDK's clients included,
+ * before it counts as failed; a source that never answers must not stall the run's requests.
+ */
+export const CREDENTIAL_FETCH_TIMEOUT_MS = 60_000;
+
+/** Deadlines of the STS clients the providers make (web identity, assumed roles). */
+const STS_REQUEST_HANDLER = { connectionTimeout: 5_000, requestTimeout: 20_000 };
+
 /** A remote's credentials could not be had: the message names the remote and what was tried, never a secret. */
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';
@@ -32,6 +41,8 @@ export interface CredentialProviderOptions {
    * @default - the SDK prints them with console.warn
    */
   readonly onWarning?: (message: string) => void;
+  /** @default CREDENTIAL_FETCH_TIMEOUT_MS */
+  readonly fetchTimeoutMs?: number;
   /** The clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -67,6 +78,7 @@ export function credentialProvider(remote: RemoteConfig, options: CredentialProv
             // The region of STS calls made by the chain (web identity, roles in profiles), as an
             // S3 client of this remote passes it to the chain.
             parentClientConfig: { region: remote.region },
+            clientConfig: { requestHandler: STS_REQUEST_HANDLER },
             ...(options.onWarning === undefined ? {} : { logger: warningsOnly(options.onWarning) }),
           }),
           (err) => explain(remote, 'chain', err),
@@ -80,7 +92,7 @@ export function credentialProvider(remote: RemoteConfig, options: CredentialProv
     fromTemporaryCredentials({
       masterCredentials: base,
       params: { RoleArn: role.roleArn, RoleSessionName: role.sessionName ?? defaultSessionName(remote.name), ExternalId: role.externalId },
-      clientConfig: { region: remote.region, ...(stsEndpoint === undefined ? {} : { endpoint: stsEndpoint }) },
+      clientConfig: { region: remote.region, requestHandler: STS_REQUEST_HANDLER, ...(stsEndpoint === undefined ? {} : { endpoint: stsEndpoint }) },
     }),
     (err) => explain(remote, 'role', err),
     options,
@@ -114,8 +126,9 @@ export function refreshing(
   let current: AwsCredentialIdentity | undefined;
   let pending: Promise<AwsCredentialIdentity> | undefined;
   let failedAt = -Infinity;
+  const timeoutMs = options.fetchTimeoutMs ?? CREDENTIAL_FETCH_TIMEOUT_MS;
   const refresh = (): Promise<AwsCredentialIdentity> => {
-    pending ??= source({ forceRefresh: true })
+    pending ??= withDeadline(source({ forceRefresh: true }), timeoutMs)
       .then(
         (fresh) => {
           current = fresh;
@@ -139,6 +152,16 @@ export function refreshing(
     }
     return current;
   };
+}
+
+/** The promise's outcome, or a `TimeoutError` after `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms / 1000} s`), { name: 'TimeoutError' })), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** What each credential source of a remote tries, for its error message. */

@@ -129,6 +129,11 @@ describe('refreshing', () => {
     expect(source).toHaveBeenCalledTimes(3);
   });
 
+  it('gives up on a source that never answers', async () => {
+    const provider = refreshing(() => new Promise<AwsCredentialIdentity>(() => undefined), fail, { fetchTimeoutMs: 50 });
+    await expect(provider()).rejects.toThrow(new CredentialsError('failed: no answer within 0.05 s'));
+  });
+
   it('fails with the described error when no valid credentials are left', async () => {
     const provider = refreshing(() => Promise.reject(new Error('no route')), fail);
     await expect(provider()).rejects.toThrow(new CredentialsError('failed: no route'));
