@@ -12,6 +12,7 @@ import {
   defaultSessionName,
   refreshing,
 } from '../../../lib/engine/s3/credentials';
+import { isRetryable } from '../../../lib/engine/errors';
 import { remoteConfigFromEnv } from '../../../lib/model';
 import { instanceMetadataServer, stsServer, type StsServer } from '../../support/credential-servers';
 
@@ -343,5 +344,22 @@ describe('credentialProvider with a role (local STS)', () => {
       `remote 'source': cannot assume RCLONE_CONFIG_SOURCE_ROLE_ARN ${ROLE} with RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID through STS at ` +
         'RCLONE_CONFIG_SOURCE_STS_ENDPOINT: AccessDenied: refused by the test STS',
     );
+  });
+
+  it('counts a throttled STS as transient, so the engine retries the request, and a refusal as not', async () => {
+    const config = remote({
+      RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID: 'AKIDBASE',
+      RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY: 'base-secret',
+      RCLONE_CONFIG_SOURCE_ROLE_ARN: ROLE,
+      RCLONE_CONFIG_SOURCE_STS_ENDPOINT: sts.url,
+    });
+    // The STS client's own three attempts, all throttled.
+    sts.failNext(3, 'Throttling');
+    const throttled = await credentialProvider(config)().catch((err: unknown) => err);
+    expect(sts.calls).toHaveLength(3);
+    expect(throttled).toBeInstanceOf(CredentialsError);
+    expect(isRetryable(throttled)).toBe(true);
+    sts.failNext(1, 'AccessDenied');
+    expect(isRetryable(await credentialProvider(config)().catch((err: unknown) => err))).toBe(false);
   });
 });
