@@ -4,4 +4,3 @@ export * from './errors';
 export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
-export { collectStreamGarbage } from './stream-garbage';
