@@ -14,8 +14,9 @@ import { REFRESH_BEFORE_EXPIRY_MS, credentialProvider } from '../../../lib/engin
 import { remoteConfigFromEnv } from '../../../lib/model';
 import { containerCredentialsServer, instanceMetadataServer, stsServer, type StsCall } from '../../support/credential-servers';
 import { createBucket, gateway, rcloneEnv, s3 } from '../../support/gateway';
+import { engineBuild, ensureEngineBuild } from '../../support/engine-bundle';
 import { listAll } from '../fixtures';
-import { errorLine, runCli, type CliResult } from '../run-cli';
+import { errorLine, runCli, runNode, type CliResult } from '../run-cli';
 
 /** Credentials that enter the refresh window 150 ms after they are handed out. */
 const SHORT_LIFETIME = (): number => REFRESH_BEFORE_EXPIRY_MS + 150;
@@ -310,5 +311,47 @@ describe('an assumed role (ROLE_ARN)', () => {
         'RCLONE_CONFIG_DESTINATION_ACCESS_KEY_ID through STS at RCLONE_CONFIG_DESTINATION_STS_ENDPOINT: AccessDenied: refused by the test STS',
     );
     expectNoSecret(result);
+  });
+});
+
+describe('the bundled CLI (build/engine/bucketbridge.cjs)', () => {
+  // The providers load their parts with require() at first use; the bundle must carry them all.
+  it('syncs with web identity, a role assumed on top of it, and container credentials', async () => {
+    await ensureEngineBuild();
+    const gw = gateway();
+    const [source, destination] = await Promise.all([createBucket('creds-bundle-src'), createBucket('creds-bundle-dst')]);
+    const client = s3();
+    await client.send(new PutObjectCommand({ Bucket: source, Key: 'k', Body: 'from the bundle' }));
+    client.destroy();
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'bundle-token');
+    const sts = await stsServer({ keys: gw, lifetimeMs: SHORT_LIFETIME });
+    const pod = join(dir, 'pod-token');
+    writeFileSync(pod, 'pod-token');
+    const container = await containerCredentialsServer(gw, pod, SHORT_LIFETIME);
+    try {
+      const irsa = await runNode([engineBuild.entry, 'sync', `source:${source}`, `destination:${destination}`, '--json'], {
+        ...baseEnv(),
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/pod',
+        AWS_ENDPOINT_URL_STS: sts.url,
+        ...keylessRemote('source', { ENV_AUTH: 'true' }),
+        ...keylessRemote('destination', { ENV_AUTH: 'true', ROLE_ARN: 'arn:aws:iam::123456789012:role/writer', STS_ENDPOINT: sts.url }),
+      });
+      await expectCopied(irsa, destination, 1);
+      expect(sts.calls.map((c) => c.action)).toEqual(expect.arrayContaining(['AssumeRoleWithWebIdentity', 'AssumeRole']));
+      const pods = await runNode([engineBuild.entry, 'check', `source:${source}`, `destination:${destination}`], {
+        ...baseEnv(),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod,
+        ...keylessRemote('source', { ENV_AUTH: 'true' }),
+        ...keylessRemote('destination', { ENV_AUTH: 'true' }),
+      });
+      expect(pods.code, pods.stderr).toBe(0);
+      expect(container.hits.length).toBeGreaterThanOrEqual(1);
+      expect(container.hits.every((h) => h.authorized)).toBe(true);
+    } finally {
+      await Promise.all([sts.close(), container.close()]);
+    }
   });
 });
