@@ -1,8 +1,10 @@
 import { App } from 'cdk8s';
 import { legacyPlatforms } from './legacy-platforms';
 import { rciisMultisite } from './rciis-multisite';
+import { rciisReplicationTopology } from './rciis-topology';
 
 const app = new App();
 rciisMultisite(app);
 legacyPlatforms(app);
+rciisReplicationTopology(app);
 app.synth();

@@ -19,3 +19,6 @@ export * from './zenko';
 export * from './cosmos-schema';
 export * from './s3x-schema';
 export * from './project-schemas';
+export * from './topology';
+export * from './topology-report';
+export * from './gitops';
