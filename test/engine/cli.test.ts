@@ -55,13 +55,15 @@ describe('bucketbridge CLI', () => {
   it('exits 2 naming an unknown remote', async () => {
     const result = await runCli(['sync', join(dir, 'src'), 'nowhere:bucket']);
     expect(result.code).toBe(2);
-    expect(errorLine(result)).toBe("bucketbridge: unknown remote 'nowhere': set RCLONE_CONFIG_NOWHERE_TYPE=s3 (and its endpoint and keys)");
+    expect(errorLine(result)).toBe("bucketbridge: unknown remote 'nowhere': set RCLONE_CONFIG_NOWHERE_TYPE=s3 (and its endpoint and credentials)");
   });
 
   it('exits 2 naming the missing credential variable', async () => {
     const result = await runCli(['sync', join(dir, 'src'), 'dest:bucket'], remote('DEST', { RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY: '' }));
     expect(result.code).toBe(2);
-    expect(errorLine(result)).toContain('missing credential variable RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY');
+    expect(errorLine(result)).toBe(
+      "bucketbridge: remote 'dest' is misconfigured: RCLONE_CONFIG_DEST_ACCESS_KEY_ID is set but RCLONE_CONFIG_DEST_SECRET_ACCESS_KEY is not",
+    );
   });
 
   it('exits 2 naming an unreachable endpoint, without leaking the secret', async () => {

@@ -64,7 +64,12 @@ describe('remoteEnvironment', () => {
     const secrets: Record<string, string> = { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'shh' };
     const resolve = (e: EnvVar): [string, string] => [e.name, 'value' in e ? e.value : secrets[e.valueFrom.secretKeyRef.key]!];
     const config = remoteConfigFromEnv('source', Object.fromEntries(remoteEnvironment('source', ceph).map(resolve)));
-    expect(config).toMatchObject({ provider: 'Ceph', endpoint: ceph.endpoint, region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 'shh' });
+    expect(config).toMatchObject({
+      provider: 'Ceph',
+      endpoint: ceph.endpoint,
+      region: 'us-east-1',
+      credentials: { source: 'static', accessKeyId: 'AKID', secretAccessKey: 'shh' },
+    });
   });
 });
 

@@ -278,6 +278,10 @@ export class SyncEngine {
       maxSockets: this.transfers + this.checkers,
       connectTimeoutMs: this.tuning.connectTimeoutMs,
       idleTimeoutMs: this.tuning.idleTimeoutMs,
+      credentials: {
+        onRefreshError: (err) => this.logger.warn({ remote: location.remote, err: describeError(err) }, 'credential refresh failed; the current credentials are still valid'),
+        onWarning: (message) => this.logger.warn({ remote: location.remote }, message),
+      },
     });
     this.clients.push(client);
     return { kind: 's3', bucket: new S3Bucket(client, config as RemoteConfig, location, ctx, this.tuning) };

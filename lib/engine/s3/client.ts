@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import type { RemoteConfig } from '../../model';
+import { credentialProvider, type CredentialProviderOptions } from './credentials';
 
 export interface ClientOptions {
   /** Sockets kept open per endpoint: sized to the run's transfers and checkers. */
@@ -12,12 +13,16 @@ export interface ClientOptions {
   readonly connectTimeoutMs: number;
   /** How long a socket may stay silent, before the answer's headers or in the middle of a body. */
   readonly idleTimeoutMs: number;
+  /** Where failed background refreshes and the SDK's credential warnings go. @default - nowhere; warnings to stderr */
+  readonly credentials?: CredentialProviderOptions;
 }
 
 /**
  * The one place an S3Client is made, one per remote.
  *
  * - Path-style addressing for non-AWS providers (`forcePathStyle` from the remote).
+ * - Credentials from `credentialProvider`: static keys, the SDK's default chain or an assumed
+ *   role, refreshed before they expire.
  * - Checksums only where an operation requires them: Ceph RGW 16.2 (pacific) refuses the SDK's
  *   default aws-chunked trailing CRC32 on streamed bodies with 411, so the engine sends Content-MD5
  *   itself where it knows the MD5 beforehand and checks each answer's ETag (see `S3Bucket`).
@@ -33,7 +38,7 @@ export function createS3Client(remote: RemoteConfig, options: ClientOptions): S3
     region: remote.region,
     endpoint: remote.endpoint,
     forcePathStyle: remote.forcePathStyle,
-    credentials: { accessKeyId: remote.accessKeyId, secretAccessKey: remote.secretAccessKey, sessionToken: remote.sessionToken },
+    credentials: credentialProvider(remote, options.credentials),
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

@@ -23,6 +23,7 @@ import type { EngineContext } from '../context';
 import { ConfigurationError, IntegrityError, ListingError, SourceChangedError, describeError, isTransientOnceReached } from '../errors';
 import { Md5Meter } from '../md5-meter';
 import type { EngineTuning } from '../tuning';
+import { CredentialsError } from './credentials';
 
 /** The headers and metadata the engine preserves on copy. */
 export interface ObjectHeaders {
@@ -118,6 +119,7 @@ export class S3Bucket {
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
     const where = `remote '${this.config.name}' (${this.config.endpoint ?? `AWS ${this.config.region}`})`;
     const status = e.$metadata?.httpStatusCode;
+    if (err instanceof CredentialsError) return err.message;
     if (e.name === 'NoSuchBucket' || status === 404) return `bucket '${this.bucket}' does not exist on ${where}`;
     if (status === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(e.name ?? '')) {
       return `access denied to bucket '${this.bucket}' on ${where}: ${e.name}`;
