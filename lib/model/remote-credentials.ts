@@ -57,7 +57,7 @@ export type RemoteCredentials = SecretCredentials | IrsaCredentials | PodIdentit
 /** A role assumed on top of the base credentials, e.g. to write into another account. */
 export interface AssumeRole {
   readonly roleArn: string;
-  /** @default - the SDK's generated session name */
+  /** @default 'bucketbridge-<remote>' (the engine's) */
   readonly sessionName?: string;
   /** The external id the role's trust policy demands. @default - none */
   readonly externalId?: string;
@@ -76,7 +76,8 @@ export interface S3RemoteSpec {
   readonly assumeRole?: AssumeRole;
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+/** An IAM role ARN; Ceph RGW's roles have no account (`arn:aws:iam:::role/<name>`). */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12})?:role\/[\w+=,.@\/-]{1,512}$/;
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** The annotation IRSA's webhook reads on a ServiceAccount. */

@@ -104,6 +104,10 @@ describe('validateRemotes', () => {
     ]);
   });
 
+  it('accepts the account-less role ARNs of Ceph RGW for an assumed role', () => {
+    expect(problemsOf({ source: { ...ceph, assumeRole: { roleArn: 'arn:aws:iam:::role/replicator' } } })).toEqual([]);
+  });
+
   it('fails when two remotes need different IRSA roles on one ServiceAccount', () => {
     const other = 'arn:aws:iam::123456789012:role/other';
     const problems = problemsOf({ source: aws, destination: { ...aws, credentials: { kind: 'irsa', roleArn: other } } });
