@@ -11,3 +11,6 @@ export * from './key-filter';
 export * from './change-detection';
 export * from './merge';
 export * from './header-value';
+export * from './schedule';
+export * from './key-shard';
+export * from './bucket-lock';

@@ -1,0 +1,87 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { Problems } from './errors';
+
+/**
+ * The `@` descriptors a Kubernetes CronJob accepts (robfig/cron's standard parser), with the
+ * five-field expression each stands for.
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax
+ */
+export const CRON_MACROS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+const FIELDS = ['minute', 'hour', 'day of month', 'month', 'day of week'] as const;
+
+/** Month and weekday names, which standard cron accepts in place of numbers. */
+const NAMES = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi;
+
+/**
+ * Checks a schedule in the dialect Kubernetes CronJobs accept: five fields (minute, hour, day of
+ * month, month, day of week) or one of {@link CRON_MACROS}. The fields are parsed by `cron-parser`;
+ * what it accepts beyond that dialect (a seconds field, `L`, `W`, `#`, `H`, other `@` words, a
+ * `TZ=` prefix, which Kubernetes 1.27+ rejects in favour of `timeZone`) is refused.
+ *
+ * Returns `undefined` when valid, else the rule it breaks, phrased to follow a prop name.
+ */
+export function validateCronSchedule(schedule: unknown): string | undefined {
+  const expected = `must be a 5-field cron expression or one of ${Object.keys(CRON_MACROS).join(', ')}`;
+  if (typeof schedule !== 'string') return expected;
+  const text = schedule.trim();
+  if (/^(CRON_)?TZ=/.test(text)) return `${expected}, with the time zone in 'timeZone' instead of a TZ= prefix`;
+  if (text.startsWith('@')) return text in CRON_MACROS ? undefined : expected;
+  const fields = text.split(/\s+/).filter((f) => f !== '');
+  if (fields.length !== FIELDS.length) return `${expected} (found ${fields.length} fields)`;
+  for (const [i, f] of fields.entries()) {
+    if (/[A-Z#]/i.test(f.replace(NAMES, ''))) return `${expected}: the ${FIELDS[i]} field '${f}' uses L, W, # or H, which Kubernetes does not support`;
+  }
+  try {
+    CronExpressionParser.parse(fields.join(' '), { strict: false });
+  } catch (err) {
+    return `${expected}: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Records a problem under `prop` unless `schedule` is valid ({@link validateCronSchedule}). */
+export function checkCronSchedule(problems: Problems, prop: string, schedule: unknown): boolean {
+  const rule = validateCronSchedule(schedule);
+  if (rule !== undefined) problems.add(prop, rule, schedule);
+  return rule === undefined;
+}
+
+/** Records a problem under `prop` unless `timeZone` is an IANA time zone name this runtime knows. */
+export function checkTimeZone(problems: Problems, prop: string, timeZone: string): boolean {
+  let ok = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(timeZone);
+  if (ok) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      ok = false;
+    }
+  }
+  return problems.check(ok, prop, "must be an IANA time zone name such as 'Etc/UTC' or 'Europe/Berlin'", timeZone);
+}
+
+/**
+ * The longest gap, in seconds, between consecutive runs of a valid schedule over the next year
+ * (at most 400 runs looked at): how long a healthy schedule can go without running.
+ */
+export function longestIntervalSeconds(schedule: string, timeZone = 'Etc/UTC', from = new Date(Date.UTC(2025, 0, 1))): number {
+  const text = CRON_MACROS[schedule.trim()] ?? schedule.trim();
+  const interval = CronExpressionParser.parse(text, { currentDate: from, tz: timeZone });
+  const end = from.getTime() + 366 * 24 * 3600 * 1000;
+  let previous = interval.next().getTime();
+  let longest = 0;
+  for (let i = 0; i < 400 && previous < end; i++) {
+    const next = interval.next().getTime();
+    longest = Math.max(longest, next - previous);
+    previous = next;
+  }
+  return Math.round(longest / 1000);
+}
