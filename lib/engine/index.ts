@@ -4,3 +4,6 @@ export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
 export { collectStreamGarbage } from './stream-garbage';
+export * from './locks/lease-store';
+export * from './locks/bucket-locks';
+export * from './locks/kubernetes-lease-store';

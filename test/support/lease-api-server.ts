@@ -6,11 +6,15 @@
  * optimistic concurrency (409 Conflict on a stale `resourceVersion`), a cluster-wide increasing
  * `resourceVersion`, `uid` and `creationTimestamp` set by the server, MicroTime fields checked for
  * their RFC 3339 form with microseconds (400 BadRequest otherwise), and errors as `Status` bodies.
+ * It serves HTTPS with a certificate made for 127.0.0.1 by `openssl`, as an API server does, so
+ * clients check it against a CA file like a pod's ServiceAccount mount.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,21 +49,42 @@ export class LeaseApiServer {
   readonly requests: SeenRequest[] = [];
   verbs: Set<string>;
 
-  private constructor(private readonly options: LeaseApiServerOptions) {
+  private constructor(
+    private readonly options: LeaseApiServerOptions,
+    readonly tls: { readonly cert: string; readonly key: string },
+  ) {
     this.verbs = new Set(options.verbs ?? ['get', 'create', 'update']);
-    this.server = createServer((req, res) => {
+    this.server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => this.status(req, res, 500, 'InternalError', String(err), ''));
     });
   }
 
   static async start(options: LeaseApiServerOptions): Promise<LeaseApiServer> {
-    const api = new LeaseApiServer(options);
+    const api = new LeaseApiServer(options, certificate());
     await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
     return api;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * A directory laid out as a pod's ServiceAccount mount (`<dir>/var/run/secrets/kubernetes.io/
+   * serviceaccount/{token,ca.crt,namespace}`), for in-cluster configuration with a path prefix.
+   */
+  serviceAccountMount(namespace: string, token: string = this.options.token): string {
+    const root = mkdtempSync(join(tmpdir(), 'bucketbridge-sa-'));
+    const dir = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), token);
+    writeFileSync(join(dir, 'ca.crt'), this.tls.cert);
+    writeFileSync(join(dir, 'namespace'), namespace);
+    return root;
   }
 
   /** A kubeconfig file for this server with `token`, context namespace `namespace`. */
@@ -68,7 +93,7 @@ export class LeaseApiServer {
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'lab', cluster: { server: this.url } }],
+      clusters: [{ name: 'lab', cluster: { server: this.url, 'certificate-authority-data': Buffer.from(this.tls.cert).toString('base64') } }],
       users: [{ name: 'runner', user: { token } }],
       contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'runner', namespace } }],
       'current-context': 'lab',
@@ -203,6 +228,23 @@ export class LeaseApiServer {
     }
     this.send(req, res, code, body, verb);
   }
+}
+
+let made: { cert: string; key: string } | undefined;
+
+/** A self-signed certificate for 127.0.0.1, made once per process with openssl. */
+function certificate(): { cert: string; key: string } {
+  if (made !== undefined) return made;
+  const dir = mkdtempSync(join(tmpdir(), 'bucketbridge-tls-'));
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1'];
+  args.push('-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'));
+  try {
+    execFileSync('openssl', args, { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`the Lease API test server needs openssl to make its TLS certificate (apt-get install openssl): ${(err as Error).message}`);
+  }
+  made = { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+  return made;
 }
 
 function verbOf(method: string, name: string | undefined): string {

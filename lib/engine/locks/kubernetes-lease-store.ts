@@ -15,10 +15,11 @@ export interface KubernetesConnection {
 /**
  * The API server to keep leases on: the kubeconfig file when one is given (tests, runs outside a
  * cluster), else the pod's own (`KUBERNETES_SERVICE_HOST`/`_PORT`, and the ServiceAccount token
- * and CA under /var/run/secrets/kubernetes.io/serviceaccount). The token file is read again at
- * every request, so a projected token's rotation is followed.
+ * and CA under /var/run/secrets/kubernetes.io/serviceaccount). client-node reads the token file again
+ * once it is a minute old, so a projected token's rotation is followed. `mountPrefix` puts that mount under
+ * another directory (tests).
  */
-export function connectToKubernetes(kubeconfig?: string): KubernetesConnection {
+export function connectToKubernetes(kubeconfig?: string, mountPrefix = ''): KubernetesConnection {
   const config = new KubeConfig();
   if (kubeconfig !== undefined) {
     try {
@@ -31,8 +32,9 @@ export function connectToKubernetes(kubeconfig?: string): KubernetesConnection {
   if (process.env.KUBERNETES_SERVICE_HOST === undefined || process.env.KUBERNETES_SERVICE_PORT === undefined) {
     throw new ConfigurationError('bucket locks need the Kubernetes API: not in a pod (no KUBERNETES_SERVICE_HOST/PORT); give --kubeconfig');
   }
-  config.loadFromCluster();
-  const namespace = existsSync(SERVICE_ACCOUNT_NAMESPACE_FILE) ? readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, 'utf8').trim() : 'default';
+  config.loadFromCluster(mountPrefix);
+  const namespaceFile = mountPrefix + SERVICE_ACCOUNT_NAMESPACE_FILE;
+  const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : 'default';
   return { config, namespace };
 }
 
@@ -121,7 +123,8 @@ function fromV1(lease: V1Lease): Lease {
 /** An API error as one line: status, reason and the server's message; a 401/403 is bad configuration. */
 function describe(err: unknown, action: string): Error {
   if (err instanceof ApiException) {
-    const body = parseStatus(err.body);
+    // client-node keeps no body for a 401.
+    const body = err.code === 401 && err.body === undefined ? { reason: 'Unauthorized', message: 'the API server did not accept the token' } : parseStatus(err.body);
     const text = `cannot ${action}: HTTP ${err.code}${body.reason ? ` ${body.reason}` : ''}${body.message ? `: ${body.message}` : ''}`;
     return err.code === 401 || err.code === 403 ? new ConfigurationError(text) : new Error(text, { cause: err });
   }
