@@ -1,1 +1,2 @@
 export * from './ceph-multisite';
+export * from './bucket-sync-policy';

@@ -62,3 +62,9 @@ export function bucketLockNames(locations: readonly string[], env: Readonly<Reco
   }
   return [...names].sort();
 }
+
+/**
+ * The Kubernetes API verbs the engine's bucket locks call on `coordination.k8s.io` leases (read,
+ * create, replace): what a Role for a sync must grant, and all it needs to.
+ */
+export const LEASE_VERBS: readonly string[] = ['get', 'create', 'update'];
