@@ -14,7 +14,7 @@ export interface LockFlags {
   readonly holder?: string;
   /** This process among the run's pods. @default - the host name (the pod's name) */
   readonly lockMember?: string;
-  /** @default - the pod's in-cluster configuration */
+  /** @default - `$KUBECONFIG`, else the pod's in-cluster configuration */
   readonly kubeconfig?: string;
 }
 
@@ -34,8 +34,10 @@ export async function lockBuckets(
   options: { logger: Logger; signal: AbortSignal; onLost: (err: LockLostError) => void; env?: Readonly<Record<string, string | undefined>> },
 ): Promise<RunLocks | undefined> {
   if (flags.lockNamespace === undefined) return undefined;
-  const names = bucketLockNames(locations, options.env ?? process.env);
-  const connection = connectToKubernetes(flags.kubeconfig);
+  const env = options.env ?? process.env;
+  const names = bucketLockNames(locations, env);
+  const kubeconfig = flags.kubeconfig ?? (env.KUBECONFIG === '' ? undefined : env.KUBECONFIG);
+  const connection = connectToKubernetes(kubeconfig);
   const member = flags.lockMember ?? hostname();
   const locks = new BucketLocks({
     store: new KubernetesLeaseStore(connection.config, flags.lockNamespace === '' ? connection.namespace : flags.lockNamespace),
