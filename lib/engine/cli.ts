@@ -92,7 +92,7 @@ function program(run: (command: EngineCommand, source: string, destination: stri
       .option('--lock-timeout <seconds>', 'give up when the locks are not all taken within this time', count('--lock-timeout', 0), LOCK_TIMEOUT_SECONDS_DEFAULT)
       .option('--holder <id>', "the run holding the locks; an Indexed Job's pods share one (default: the host name)")
       .option('--lock-member <id>', "this process among the run's pods (default: the host name)")
-      .option('--kubeconfig <file>', "the Kubernetes API to keep locks in (default: the pod's own)")
+      .option('--kubeconfig <file>', "the Kubernetes API to keep locks in (default: $KUBECONFIG, else the pod's own)")
       .option('--metrics-push-url <url>', "at the end, push the run's figures to this Prometheus Pushgateway")
       .option('--metrics-push-job <name>', 'the Pushgateway job to push them under', 'bucketbridge')
       .exitOverride()
