@@ -132,7 +132,7 @@ export class BucketLocks {
       throw err;
     }
     this.renewing = this.renewLoop();
-    const report = { leases: ordered, waitedSeconds: (this.clock.now() - began) / 1000, takenOver };
+    const report = { leases: ordered, waitedSeconds: tenths(this.clock.now() - began), takenOver };
     this.logger.info({ ...report, holder: this.holder, member: this.member, where: this.store.where }, 'locks taken');
     return report;
   }
@@ -182,7 +182,7 @@ export class BucketLocks {
         if (err instanceof LeaseConflictError) continue;
         throw err;
       }
-      if (now >= deadline) throw new LockTimeoutError(name, lease.holder, (now - began) / 1000);
+      if (now >= deadline) throw new LockTimeoutError(name, lease.holder, tenths(now - began));
       if (!waitingLogged) {
         this.logger.info({ lease: name, holder: lease.holder, renewTime: lease.renewTime, timeoutSeconds: (deadline - began) / 1000 }, 'waiting for lock');
         waitingLogged = true;
@@ -252,6 +252,11 @@ export class BucketLocks {
     this.logger.error({ lease: name, err: err.message }, 'lock lost');
     this.options.onLost?.(err);
   }
+}
+
+/** Milliseconds as seconds to a tenth. */
+function tenths(ms: number): number {
+  return Math.round(ms / 100) / 10;
 }
 
 /** A lease whose holder has not renewed it for its duration (measured from renewTime, else acquireTime). */
