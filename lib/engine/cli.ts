@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { KeyShardError, parseKeyShard, type KeyShard } from '../model';
+import { missingPeers, missingPeersMessage } from '../model/peers';
 import { SyncEngine, type Command as EngineCommand, type Summary } from './commands/sync-engine';
 import { ConfigurationError, StoppedError, UsageError } from './errors';
 import type { LockLostError, LockReport } from './locks/bucket-locks';
@@ -141,6 +142,9 @@ async function execute(command: EngineCommand, source: string, destination: stri
   try {
     if (flags.metricsAddr !== undefined) server = await serveMetrics(flags.metricsAddr, metrics.registry);
     if (flags.lockNamespace !== undefined) {
+      // The Kubernetes client is an optional peer: only runs that lock buckets need it.
+      const missing = missingPeers(['@kubernetes/client-node']);
+      if (missing.length > 0) throw new ConfigurationError(missingPeersMessage('--lock-namespace', missing));
       const { lockBuckets } = await import('./locks/run-locks');
       const onLost = (err: LockLostError): void => {
         lockLost = err;

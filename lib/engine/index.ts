@@ -1,3 +1,4 @@
+import './peers';
 export * from './commands/sync-engine';
 export * from './errors';
 export * from './tuning';
@@ -6,4 +7,3 @@ export * from './observability/logger';
 export { collectStreamGarbage } from './stream-garbage';
 export * from './locks/lease-store';
 export * from './locks/bucket-locks';
-export * from './locks/kubernetes-lease-store';

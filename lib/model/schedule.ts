@@ -2,8 +2,8 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Problems } from './errors';
 
 /**
- * The `@` descriptors a Kubernetes CronJob accepts (robfig/cron's standard parser), with the
- * five-field expression each stands for.
+ * The `@` descriptors a Kubernetes CronJob accepts (robfig/cron's standard parser), each with the
+ * five-field expression it stands for.
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax
  */
 export const CRON_MACROS: Readonly<Record<string, string>> = {
@@ -16,39 +16,47 @@ export const CRON_MACROS: Readonly<Record<string, string>> = {
   '@hourly': '0 * * * *',
 };
 
-const FIELDS = ['minute', 'hour', 'day of month', 'month', 'day of week'] as const;
+/** The name of the ajv format that checks a schedule with {@link validateCronSchedule}. */
+export const KUBERNETES_CRON_FORMAT = 'kubernetes-cron';
 
-/** Month and weekday names, which standard cron accepts in place of numbers. */
+const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'] as const;
+
+/** Month and weekday names a standard cron field may use in place of numbers. */
 const NAMES = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi;
 
 /**
- * Checks a schedule in the dialect Kubernetes CronJobs accept: five fields (minute, hour, day of
- * month, month, day of week) or one of {@link CRON_MACROS}. The fields are parsed by `cron-parser`;
- * what it accepts beyond that dialect (a seconds field, `L`, `W`, `#`, `H`, other `@` words, a
- * `TZ=` prefix, which Kubernetes 1.27+ rejects in favour of `timeZone`) is refused.
+ * Checks a schedule in the dialect Kubernetes CronJobs (and the controllers built on them) accept:
+ * five fields (minute, hour, day of month, month, day of week) or one of {@link CRON_MACROS}.
+ * The fields are parsed by `cron-parser`; what it accepts beyond the standard dialect (a seconds
+ * field, `L`, `W`, `#` and `H`, other `@` words) is refused, because the cluster would refuse it.
  *
- * Returns `undefined` when valid, else the rule it breaks, phrased to follow a prop name.
+ * Returns `undefined` when the schedule is valid, else the rule it breaks, phrased to follow a prop
+ * name (`'schedule' must be ...`), for {@link Problems.add}.
  */
 export function validateCronSchedule(schedule: unknown): string | undefined {
   const expected = `must be a 5-field cron expression or one of ${Object.keys(CRON_MACROS).join(', ')}`;
   if (typeof schedule !== 'string') return expected;
   const text = schedule.trim();
-  if (/^(CRON_)?TZ=/.test(text)) return `${expected}, with the time zone in 'timeZone' instead of a TZ= prefix`;
   if (text.startsWith('@')) return text in CRON_MACROS ? undefined : expected;
-  const fields = text.split(/\s+/).filter((f) => f !== '');
-  if (fields.length !== FIELDS.length) return `${expected} (found ${fields.length} fields)`;
-  for (const [i, f] of fields.entries()) {
-    if (/[A-Z#]/i.test(f.replace(NAMES, ''))) return `${expected}: the ${FIELDS[i]} field '${f}' uses L, W, # or H, which Kubernetes does not support`;
+  const fields = text.split(/\s+/).filter((field) => field !== '');
+  if (fields.length !== FIELD_NAMES.length) return `${expected} (found ${fields.length} fields)`;
+  for (const [index, field] of fields.entries()) {
+    if (/[A-Z]/i.test(field.replace(NAMES, '')) || field.includes('#')) {
+      return `${expected}: the ${FIELD_NAMES[index]} field '${field}' uses L, W, # or H, which Kubernetes does not support`;
+    }
   }
   try {
-    CronExpressionParser.parse(fields.join(' '), { strict: false });
-  } catch (err) {
-    return `${expected}: ${(err as Error).message}`;
+    CronExpressionParser.parse(fields.join(' '));
+  } catch (error) {
+    return `${expected}: ${(error as Error).message}`;
   }
   return undefined;
 }
 
-/** Records a problem under `prop` unless `schedule` is valid ({@link validateCronSchedule}). */
+/**
+ * Records a problem on `problems` unless `schedule` is valid (see {@link validateCronSchedule}).
+ * Returns whether it is valid.
+ */
 export function checkCronSchedule(problems: Problems, prop: string, schedule: unknown): boolean {
   const rule = validateCronSchedule(schedule);
   if (rule !== undefined) problems.add(prop, rule, schedule);
@@ -57,7 +65,7 @@ export function checkCronSchedule(problems: Problems, prop: string, schedule: un
 
 /** Records a problem under `prop` unless `timeZone` is an IANA time zone name this runtime knows. */
 export function checkTimeZone(problems: Problems, prop: string, timeZone: string): boolean {
-  let ok = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(timeZone);
+  let ok = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone);
   if (ok) {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone });
@@ -69,8 +77,9 @@ export function checkTimeZone(problems: Problems, prop: string, timeZone: string
 }
 
 /**
- * The longest gap, in seconds, between consecutive runs of a valid schedule over the next year
- * (at most 400 runs looked at): how long a healthy schedule can go without running.
+ * The longest gap, in seconds, between consecutive runs of a valid schedule over a year from
+ * `from` (at most 400 runs looked at): how long a healthy schedule can go without running, e.g. for
+ * a missed-schedule alert.
  */
 export function longestIntervalSeconds(schedule: string, timeZone = 'Etc/UTC', from = new Date(Date.UTC(2025, 0, 1))): number {
   const text = CRON_MACROS[schedule.trim()] ?? schedule.trim();
