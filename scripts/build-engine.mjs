@@ -17,6 +17,8 @@ const launcherFile = `${outdir}/bucketbridge.cjs`;
 const engineFile = `${outdir}/engine.cjs`;
 const cacheFile = `${outdir}/engine.cjs.v8-cache`;
 const sdkFile = 's3-sdk.cjs';
+// The bucket locks and @kubernetes/client-node, loaded only by runs given --lock-namespace.
+const locksFile = 'locks.cjs';
 const modelDir = resolve('lib/model') + sep;
 
 const common = {
@@ -41,6 +43,13 @@ const plugins = [
     name: 'sdk-beside-entry',
     setup(b) {
       b.onResolve({ filter: /^@aws-sdk\/client-s3$/ }, (args) => (args.kind === 'dynamic-import' ? { path: `./${sdkFile}`, external: true } : undefined));
+    },
+  },
+  {
+    // Likewise the CLI's dynamic import() of the bucket locks (and their Kubernetes client).
+    name: 'locks-beside-entry',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/locks\/run-locks$/ }, (args) => (args.kind === 'dynamic-import' ? { path: `./${locksFile}`, external: true } : undefined));
     },
   },
   {
@@ -72,8 +81,9 @@ await build({
   stdin: { contents: "module.exports = require('@aws-sdk/client-s3');", resolveDir: process.cwd(), sourcefile: sdkFile, loader: 'js' },
   outfile: `${outdir}/${sdkFile}`,
 });
+await build({ ...common, entryPoints: ['lib/engine/locks/run-locks.ts'], outfile: `${outdir}/${locksFile}`, plugins });
 chmodSync(launcherFile, 0o755);
 // A cache of an earlier engine.cjs would only be rejected; make the one for this build.
 rmSync(cacheFile, { force: true });
 execFileSync(process.execPath, [launcherFile, '--help'], { env: { ...process.env, BUCKETBRIDGE_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });
-for (const file of [launcherFile, engineFile, cacheFile, `${outdir}/${sdkFile}`]) console.log(`${file}: ${(statSync(file).size / 1024).toFixed(0)} KiB`);
+for (const file of [launcherFile, engineFile, cacheFile, `${outdir}/${sdkFile}`, `${outdir}/${locksFile}`]) console.log(`${file}: ${(statSync(file).size / 1024).toFixed(0)} KiB`);

@@ -150,7 +150,10 @@ async function execute(command: EngineCommand, source: string, destination: stri
         lockLost = err;
         void engine.stop({ abort: true });
       };
-      locks = await lockBuckets(flags, [source, destination], { logger, signal: lockWait.signal, onLost });
+      // The runtime image loads the locks from a bundle of their own, with its own copy of the error classes.
+      locks = await lockBuckets(flags, [source, destination], { logger, signal: lockWait.signal, onLost }).catch((err: unknown) => {
+        throw err instanceof Error && err.name === 'ConfigurationError' ? new ConfigurationError(err.message) : err;
+      });
     }
     summary = await engine.start();
     bar?.stop();

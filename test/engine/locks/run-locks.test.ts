@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bucketLockName, bucketServer } from '../../../lib/model';
+import { engineBuild, ensureEngineBuild } from '../../support/engine-bundle';
 import { LeaseApiServer } from '../../support/lease-api-server';
 import { logLines } from '../../support/pod-runner';
 
@@ -20,8 +21,9 @@ function remote(name: string): Record<string, string> {
   return { [`${p}TYPE`]: 's3', [`${p}PROVIDER`]: 'Ceph', [`${p}ENDPOINT`]: ENDPOINT, [`${p}ACCESS_KEY_ID`]: 'k', [`${p}SECRET_ACCESS_KEY`]: 's' };
 }
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+/** Runs the CLI from source, or the runtime image's bundle with `bundle`. */
+function start(args: string[], bundle = false) {
+  const child = spawn(process.execPath, bundle ? [engineBuild.launcher, ...args] : ['--import', 'tsx', CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KUBECONFIG: api.kubeconfig(), ...remote('src'), ...remote('dst') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -84,5 +86,17 @@ describe('bucketbridge sync --lock-namespace', () => {
     const { code, stderr } = await start(['sync', 'src:aaa-bucket', 'dst:zzz-bucket', '--lock-namespace', 'locks']).done;
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').at(-1)).toMatch(/^bucketbridge: cannot create lease bucketbridge-lock-aaa-bucket-[0-9a-f]{12}: HTTP 403 Forbidden: .*cannot create resource "leases"/);
+  });
+
+  it('works from the runtime bundle, which loads the locks from a file of their own', async () => {
+    await ensureEngineBuild();
+    holdLease(bucketLockName(server, 'zzz-bucket'), 'policy-other-29000000');
+    const timedOut = await start(['sync', 'src:aaa-bucket', 'dst:zzz-bucket', '--lock-namespace', 'locks', '--lock-timeout', '1'], true).done;
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stderr).toContain('held by policy-other-29000000');
+    api.verbs = new Set(['get']);
+    const forbidden = await start(['sync', 'src:aaa-bucket', 'dst:zzz-bucket', '--lock-namespace', 'locks'], true).done;
+    expect(forbidden.code).toBe(2);
+    expect(forbidden.stderr).toContain('HTTP 403 Forbidden');
   });
 });
