@@ -38,10 +38,12 @@ export async function lockBuckets(
   const names = bucketLockNames(locations, env);
   const kubeconfig = flags.kubeconfig ?? (env.KUBECONFIG === '' ? undefined : env.KUBECONFIG);
   const connection = connectToKubernetes(kubeconfig);
-  const member = flags.lockMember ?? hostname();
+  // An empty id (a downward-API label the cluster does not set, e.g. batch.kubernetes.io/job-name
+  // before Kubernetes 1.27) would read as a free lease to others: fall back to the host name.
+  const member = flags.lockMember || hostname();
   const locks = new BucketLocks({
     store: new KubernetesLeaseStore(connection.config, flags.lockNamespace === '' ? connection.namespace : flags.lockNamespace),
-    holder: flags.holder ?? member,
+    holder: flags.holder || member,
     member,
     timeoutMs: flags.lockTimeout * 1000,
     leaseDurationSeconds: LEASE_DURATION_SECONDS_DEFAULT,
