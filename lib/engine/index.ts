@@ -4,6 +4,5 @@ export * from './errors';
 export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
-export { collectStreamGarbage } from './stream-garbage';
 export * from './locks/lease-store';
 export * from './locks/bucket-locks';

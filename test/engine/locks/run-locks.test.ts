@@ -24,7 +24,7 @@ function remote(name: string): Record<string, string> {
 
 /** Runs the CLI from source, or the runtime image's bundle with `bundle`. */
 function start(args: string[], bundle = false) {
-  const child = spawn(process.execPath, bundle ? [engineBuild.launcher, ...args] : ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, bundle ? [engineBuild.entry, ...args] : ['--import', 'tsx', CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KUBECONFIG: api.kubeconfig(), ...remote('src'), ...remote('dst') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
