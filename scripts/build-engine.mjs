@@ -7,6 +7,9 @@ import { resolve, sep } from 'node:path';
 
 const outdir = 'build/engine';
 const outfile = `${outdir}/bucketbridge.cjs`;
+// The bucket locks and @kubernetes/client-node (about 1 MiB), loaded only by runs given
+// --lock-namespace: a file of their own beside the CLI, so that other runs do not parse them.
+const locksFile = 'locks.cjs';
 const modelDir = resolve('lib/model') + sep;
 
 // Files an earlier build layout left behind would ship with the image.
@@ -24,7 +27,15 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
+  // The CLI's dynamic import() of the locks becomes a require() of the file beside it.
+  supported: { 'dynamic-import': false },
   plugins: [
+    {
+      name: 'locks-beside-entry',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/locks\/run-locks$/ }, (args) => (args.kind === 'dynamic-import' ? { path: `./${locksFile}`, external: true } : undefined));
+      },
+    },
     {
       // lib/model is pure (no module-level side effects), so modules of it the engine does not use,
       // such as the manifest validator with ajv and js-yaml, are left out instead of initialised.
@@ -42,3 +53,17 @@ await build({
 });
 chmodSync(outfile, 0o755);
 console.log(`${outfile}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
+await build({
+  entryPoints: ['lib/engine/locks/run-locks.ts'],
+  outfile: `${outdir}/${locksFile}`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+console.log(`${outdir}/${locksFile}: ${(statSync(`${outdir}/${locksFile}`).size / 1024).toFixed(0)} KiB`);

@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { garageToS3SyncCharts } from './garage-to-s3-sync';
 import { legacyPlatforms } from './legacy-platforms';
 import { rciisCamelReplicator } from './rciis-camel-replicator';
 import { rciisMultisite } from './rciis-multisite';
@@ -6,6 +7,7 @@ import { rciisReplicationTopology } from './rciis-topology';
 
 const app = new App();
 rciisMultisite(app);
+garageToS3SyncCharts(app);
 legacyPlatforms(app);
 rciisReplicationTopology(app);
 rciisCamelReplicator(app);

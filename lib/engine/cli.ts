@@ -2,8 +2,13 @@
 import type { Server } from 'node:http';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
+import { KeyShardError, parseKeyShard, type KeyShard } from '../model';
+import { missingPeers, missingPeersMessage } from '../model/peers';
 import { SyncEngine, type Command as EngineCommand, type Summary } from './commands/sync-engine';
-import { ConfigurationError, UsageError } from './errors';
+import { ConfigurationError, StoppedError, UsageError } from './errors';
+import type { LockLostError, LockReport } from './locks/bucket-locks';
+import type { LockFlags, RunLocks } from './locks/run-locks';
+import { pushRunMetrics } from './observability/push';
 import { createLogger } from './observability/logger';
 import { EngineMetrics } from './observability/metrics';
 import { serveMetrics } from './observability/metrics-server';
@@ -12,8 +17,13 @@ import { DEFAULT_TUNING } from './tuning';
 
 /** How long SIGTERM lets copies in flight finish before aborting them. */
 const DRAIN_SECONDS_DEFAULT = 30;
+/** How long a run waits for its bucket locks by default. */
+const LOCK_TIMEOUT_SECONDS_DEFAULT = 3600;
 
-interface Flags {
+interface Flags extends LockFlags {
+  shard?: KeyShard;
+  metricsPushUrl?: string;
+  metricsPushJob: string;
   dryRun: boolean;
   maxDelete?: number;
   checksum: boolean;
@@ -41,6 +51,15 @@ function count(name: string, min: number): (value: string) => number {
     if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`'${name}' must be an integer >= ${min}, got ${value}`);
     return Number(value);
   };
+}
+
+function shard(value: string): KeyShard {
+  try {
+    return parseKeyShard(value);
+  } catch (err) {
+    if (err instanceof KeyShardError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 function seconds(name: string): (value: string) => number {
@@ -83,6 +102,14 @@ function program(run: (command: EngineCommand, source: string, destination: stri
       .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
       .option('--metrics-addr <[host:]port>', 'serve Prometheus metrics at /metrics')
       .option('--drain-seconds <N>', 'on SIGTERM, how long copies in flight may finish', count('--drain-seconds', 0), DRAIN_SECONDS_DEFAULT)
+      .option('--shard <i/N>', 'only the keys in shard i of N (hash of the key mod N), on both sides', shard)
+      .option('--lock-namespace <namespace>', "first lock both buckets with a Kubernetes Lease each in this namespace ('' = the pod's)")
+      .option('--lock-timeout <seconds>', 'give up when the locks are not all taken within this time', count('--lock-timeout', 0), LOCK_TIMEOUT_SECONDS_DEFAULT)
+      .option('--holder <id>', "the run holding the locks; an Indexed Job's pods share one (default: the host name)")
+      .option('--lock-member <id>', "this process among the run's pods (default: the host name)")
+      .option('--kubeconfig <file>', "the Kubernetes API to keep locks in (default: $KUBECONFIG, else the pod's own)")
+      .option('--metrics-push-url <url>', "at the end, push the run's figures to this Prometheus Pushgateway")
+      .option('--metrics-push-job <name>', 'the Pushgateway job to push them under', 'bucketbridge')
       .option('--compare-tags', 'also compare tags of objects whose size and ETag match (one request per side per object)', false)
       .option('--compare-metadata', 'also compare headers and user metadata of objects whose size and ETag match (one request per side per object)', false)
       .option('--connect-timeout <seconds>', 'how long opening a connection may take', seconds('--connect-timeout'), DEFAULT_TUNING.connectTimeoutMs / 1000)
@@ -115,6 +142,7 @@ async function execute(command: EngineCommand, source: string, destination: stri
     checkers: flags.checkers,
     include: flags.include,
     exclude: flags.exclude,
+    shard: flags.shard,
     compareAttributes: { tags: flags.compareTags, metadata: flags.compareMetadata },
     tuning: {
       connectTimeoutMs: flags.connectTimeout * 1000,
@@ -127,17 +155,40 @@ async function execute(command: EngineCommand, source: string, destination: stri
     metrics,
     onProgress: bar === undefined ? undefined : (p) => bar.update(p),
   });
-  const onSignal = (signal: NodeJS.Signals): void => shutdown(engine, logger, signal, flags.drainSeconds);
+  const lockWait = new AbortController();
+  let locks: RunLocks | undefined;
+  let lockLost: LockLostError | undefined;
+  let summary: Summary | undefined;
+  const began = Date.now();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    lockWait.abort(new StoppedError(`${signal} while waiting for bucket locks`));
+    shutdown(engine, logger, signal, flags.drainSeconds);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // The one-line error is written after the logs are flushed, so that it is stderr's last line.
   let problem: string | undefined;
   try {
     if (flags.metricsAddr !== undefined) server = await serveMetrics(flags.metricsAddr, metrics.registry);
-    const summary = await engine.start();
+    if (flags.lockNamespace !== undefined) {
+      // The Kubernetes client is an optional peer: only runs that lock buckets need it.
+      const missing = missingPeers(['@kubernetes/client-node']);
+      if (missing.length > 0) throw new ConfigurationError(missingPeersMessage('--lock-namespace', missing));
+      const { lockBuckets } = await import('./locks/run-locks');
+      const onLost = (err: LockLostError): void => {
+        lockLost = err;
+        void engine.stop({ abort: true });
+      };
+      // The runtime image loads the locks from a bundle of their own, with its own copy of the error classes.
+      locks = await lockBuckets(flags, [source, destination], { logger, signal: lockWait.signal, onLost }).catch((err: unknown) => {
+        throw err instanceof Error && err.name === 'ConfigurationError' ? new ConfigurationError(err.message) : err;
+      });
+    }
+    summary = await engine.start();
     bar?.stop();
-    report(summary, flags.json);
-    return summary.failed > 0 || summary.stopped || (command === 'check' && summary.differences > 0) ? 1 : 0;
+    report({ ...summary, ...(locks === undefined ? {} : { locks: locks.report }) }, flags.json);
+    if (lockLost !== undefined) problem = lockLost.message;
+    return summary.failed > 0 || summary.stopped || lockLost !== undefined || (command === 'check' && summary.differences > 0) ? 1 : 0;
   } catch (err) {
     bar?.stop();
     problem = err instanceof Error ? err.message : String(err);
@@ -149,6 +200,8 @@ async function execute(command: EngineCommand, source: string, destination: stri
     return 1;
   } finally {
     // The handlers stay: a late signal must not kill the process while it flushes and exits.
+    await locks?.release();
+    if (flags.metricsPushUrl !== undefined) await push(flags, logger, summary, locks?.report, began, command);
     server?.close();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (problem !== undefined) process.stderr.write(`bucketbridge: ${problem}\n`);
@@ -174,7 +227,28 @@ function shutdown(engine: SyncEngine, logger: Logger, signal: NodeJS.Signals, dr
   void engine.stop();
 }
 
-function report(summary: Summary, json: boolean): void {
+/** Pushes the run's figures; a Pushgateway that cannot be reached is logged, not a failed run. */
+async function push(flags: Flags, logger: Logger, summary: Summary | undefined, locks: LockReport | undefined, began: number, command: EngineCommand): Promise<void> {
+  const outOfSync = summary === undefined ? undefined : summary.failed + summary.differences;
+  const succeeded = summary !== undefined && !summary.stopped && outOfSync === 0 && (command !== 'check' || summary.differences === 0);
+  try {
+    await pushRunMetrics(flags.metricsPushUrl as string, flags.metricsPushJob, flags.shard?.index, {
+      succeeded,
+      finishedAt: new Date(),
+      seconds: (Date.now() - began) / 1000,
+      copied: summary?.copied,
+      deleted: summary?.deleted,
+      failed: summary?.failed,
+      outOfSync,
+      bytes: summary?.bytes,
+      lockWaitSeconds: locks?.waitedSeconds,
+    });
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not push metrics');
+  }
+}
+
+function report(summary: Summary & { locks?: LockReport }, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
@@ -188,6 +262,7 @@ function report(summary: Summary, json: boolean): void {
     ...(summary.command === 'check' ? [`differences ${summary.differences}`] : []),
     ...(summary.sourceChanged > 0 ? [`restarted ${summary.sourceChanged} (source changed mid-copy)`] : []),
     `${formatBytes(summary.bytes)} in ${summary.seconds} s`,
+    ...(summary.locks === undefined ? [] : [`(waited ${summary.locks.waitedSeconds} s for ${summary.locks.leases.length} locks)`]),
     ...(summary.stopped ? ['(stopped)'] : []),
   ];
   process.stderr.write(`${parts.join(' ')}\n`);

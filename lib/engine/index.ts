@@ -4,3 +4,5 @@ export * from './errors';
 export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
+export * from './locks/lease-store';
+export * from './locks/bucket-locks';

@@ -62,3 +62,35 @@ export function checkCronSchedule(problems: Problems, prop: string, schedule: un
   if (rule !== undefined) problems.add(prop, rule, schedule);
   return rule === undefined;
 }
+
+/** Records a problem under `prop` unless `timeZone` is an IANA time zone name this runtime knows. */
+export function checkTimeZone(problems: Problems, prop: string, timeZone: string): boolean {
+  let ok = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone);
+  if (ok) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      ok = false;
+    }
+  }
+  return problems.check(ok, prop, "must be an IANA time zone name such as 'Etc/UTC' or 'Europe/Berlin'", timeZone);
+}
+
+/**
+ * The longest gap, in seconds, between consecutive runs of a valid schedule over a year from
+ * `from` (at most 400 runs looked at): how long a healthy schedule can go without running, e.g. for
+ * a missed-schedule alert.
+ */
+export function longestIntervalSeconds(schedule: string, timeZone = 'Etc/UTC', from = new Date(Date.UTC(2025, 0, 1))): number {
+  const text = CRON_MACROS[schedule.trim()] ?? schedule.trim();
+  const interval = CronExpressionParser.parse(text, { currentDate: from, tz: timeZone });
+  const end = from.getTime() + 366 * 24 * 3600 * 1000;
+  let previous = interval.next().getTime();
+  let longest = 0;
+  for (let i = 0; i < 400 && previous < end; i++) {
+    const next = interval.next().getTime();
+    longest = Math.max(longest, next - previous);
+    previous = next;
+  }
+  return Math.round(longest / 1000);
+}

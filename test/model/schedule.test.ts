@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Problems, ValidationError, formatProblem } from '../../lib/model/errors';
-import { CRON_MACROS, checkCronSchedule, validateCronSchedule } from '../../lib/model/schedule';
+import { CRON_MACROS, checkCronSchedule, checkTimeZone, longestIntervalSeconds, validateCronSchedule } from '../../lib/model/schedule';
 
 const EXPECTED = 'must be a 5-field cron expression or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly';
 
@@ -81,5 +81,26 @@ describe('checkCronSchedule', () => {
         `'rclone.schedule' ${EXPECTED} (found 6 fields), got "0 8 * * * *"`,
       ]);
     }
+  });
+});
+
+describe('checkTimeZone', () => {
+  it('accepts IANA names and refuses others', () => {
+    const problems = new Problems('p');
+    expect(checkTimeZone(problems, 'timeZone', 'Europe/Berlin')).toBe(true);
+    expect(checkTimeZone(problems, 'timeZone', 'Etc/UTC')).toBe(true);
+    expect(checkTimeZone(problems, 'timeZone', 'Mars/Olympus')).toBe(false);
+    expect(checkTimeZone(problems, 'timeZone', 'UTC+2 ')).toBe(false);
+    expect(problems.count).toBe(2);
+  });
+});
+
+describe('longestIntervalSeconds', () => {
+  it('is the longest gap between runs', () => {
+    expect(longestIntervalSeconds('@daily')).toBe(86_400);
+    expect(longestIntervalSeconds('*/15 * * * *')).toBe(900);
+    expect(longestIntervalSeconds('0 2 * * 1-5')).toBe(3 * 86_400);
+    expect(longestIntervalSeconds('@monthly')).toBe(31 * 86_400);
+    expect(longestIntervalSeconds('@yearly')).toBe(365 * 86_400);
   });
 });

@@ -7,11 +7,13 @@ import {
   LocationError,
   RemoteConfigError,
   compareEntries,
+  inShard,
   mergeListings,
   parseLocation,
   remoteConfigFromEnv,
   sameServer,
   type CompareMode,
+  type KeyShard,
   type Location,
   type ObjectEntry,
   type Pair,
@@ -62,6 +64,8 @@ export interface EngineOptions {
   /** Globs over keys relative to the locations. @default - everything */
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
+  /** Only the keys of this shard of the key space, on both sides (`--shard i/N`). @default - every key */
+  readonly shard?: KeyShard;
   /** @default - a silent logger */
   readonly logger?: Logger;
   /** @default - a registry of its own */
@@ -299,7 +303,7 @@ export class SyncEngine {
   private async *listed(side: Side, eitherLocal: boolean, isSource: boolean): AsyncGenerator<ObjectEntry[]> {
     const batches = side.kind === 's3' ? side.bucket.list() : side.directory.list();
     for await (const batch of batches) {
-      yield batch.filter((entry) => !(eitherLocal && entry.key.endsWith('/')) && this.filter.matches(entry.key));
+      yield batch.filter((entry) => !(eitherLocal && entry.key.endsWith('/')) && this.filter.matches(entry.key) && inShard(entry.key, this.options.shard));
     }
     // From here on the bytes to copy are all known, so progress can show a true total and ETA.
     if (isSource) this.listingDone = true;
