@@ -1,7 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
-import * as k8s from '@pulumi/kubernetes';
+import type * as k8s from '@pulumi/kubernetes';
 import { Problems } from '../model/errors';
+import { missingPeers, missingPeersMessage } from '../model/peers';
 import {
   awsToCephPolicy,
   cephToAwsPolicy,
@@ -187,6 +188,10 @@ export class CamelReplicatorAws extends pulumi.ComponentResource {
         .filter((s): s is ReplicatorSecretArgs => s !== undefined)
         .map((s) => ({ namespace: s.namespace, name: s.name ?? SECRET_NAME })),
     });
+    for (const prop of ['onPremSecret', 'awsClusterSecret'] as const) {
+      const missing = args[prop] === undefined ? [] : missingPeers(['@pulumi/kubernetes']);
+      problems.check(missing.length === 0, prop, missingPeersMessage('a Kubernetes Secret', missing), args[prop]?.namespace);
+    }
     problems.throwIfAny();
     super(TYPE, name, {}, opts);
 
@@ -334,7 +339,10 @@ export class CamelReplicatorAws extends pulumi.ComponentResource {
   }
 
   private secret(id: string, args: ReplicatorSecretArgs, data: Record<string, pulumi.Input<string>>): void {
-    new k8s.core.v1.Secret(
+    // An optional peer, loaded only when a Secret is asked for (checked in the constructor).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const kubernetes = require('@pulumi/kubernetes') as typeof k8s;
+    new kubernetes.core.v1.Secret(
       id,
       { metadata: { name: args.name ?? SECRET_NAME, namespace: args.namespace }, type: 'Opaque', stringData: pulumi.secret(data) },
       { parent: this, provider: args.provider },

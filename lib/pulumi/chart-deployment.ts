@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
-import * as k8s from '@pulumi/kubernetes';
+import type * as k8s from '@pulumi/kubernetes';
+import { assertPeers } from '../model/peers';
 
 /** A cdk8s chart, or anything else that renders Kubernetes objects the way `Chart.toJson()` does. */
 export interface RenderedChart {
@@ -31,8 +32,12 @@ export class ChartDeployment extends pulumi.ComponentResource {
   readonly resources: pulumi.Output<unknown[]>;
 
   constructor(name: string, args: ChartDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    assertPeers('ChartDeployment', ['@pulumi/kubernetes']);
     super('bucketbridge:kubernetes:ChartDeployment', name, {}, opts);
-    const group = new k8s.yaml.v2.ConfigGroup(
+    // An optional peer of bucketbridge/pulumi, loaded only by the components that apply Kubernetes objects.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const kubernetes = require('@pulumi/kubernetes') as typeof k8s;
+    const group = new kubernetes.yaml.v2.ConfigGroup(
       `${name}-objects`,
       { objs: args.chart.toJson() },
       { parent: this, ...(args.provider ? { provider: args.provider } : {}) },
