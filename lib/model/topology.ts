@@ -317,7 +317,7 @@ export const MECHANISM_GUARANTEES: Readonly<Record<Mechanism, MechanismGuarantee
       deletes: { level: 'yes', note: 'one way only: a sync deletes destination keys missing at the source' },
       versions: { level: 'no', note: 'syncs the current object of each key' },
       metadata: { level: 'yes', note: 'copies headers and user metadata' },
-      tags: { level: 'no', note: 'tag sets are not compared or copied' },
+      tags: { level: 'partial', note: 'copied with each object; a tag-only change needs --compare-tags' },
       acls: { level: 'no', note: 'objects are written with the sync identity\'s default ACL' },
     },
     directions: 'either',
