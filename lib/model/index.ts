@@ -10,3 +10,5 @@ export * from './key-filter';
 export * from './change-detection';
 export * from './merge';
 export * from './header-value';
+export * from './s3-event';
+export * from './replicate-config';
