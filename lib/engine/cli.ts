@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
+import { runReplicate, type ReplicateFlags } from './commands/replicate-cli';
 import { SyncEngine, type Command as EngineCommand, type Summary } from './commands/sync-engine';
 import { ConfigurationError, UsageError } from './errors';
 import { createLogger } from './observability/logger';
@@ -75,6 +76,17 @@ function program(run: (command: EngineCommand, source: string, destination: stri
         process.exitCode = await run(name, source, destination, flags);
       });
   }
+  root
+    .command('replicate')
+    .description('replicate buckets as S3 event notifications arrive (HTTP push, AMQP, Kafka, SQS), until SIGTERM')
+    .requiredOption('--config <FILE>', 'configuration file (YAML or JSON; schema: docs/replicate.schema.json)')
+    .option('--check-config', 'validate the configuration and exit', false)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .action(async (flags: ReplicateFlags) => {
+      process.exitCode = await runReplicate(flags);
+    });
   return root;
 }
 
