@@ -61,12 +61,16 @@ export class KafkaEventSource implements EventSource {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
         try {
           const verdicts = await Promise.all(batch.messages.map((m) => this.deliver(batch.topic, batch.partition, m, handler)));
+          // Only an unbroken run of finished messages moves the offset: the rest is fetched again.
           let last: string | undefined;
-          for (let i = 0; i < verdicts.length && verdicts[i] !== 'retry-later'; i++) last = (batch.messages[i] as KafkaMessage).offset;
+          for (let i = 0; i < verdicts.length && verdicts[i] !== 'retry-later'; i++) {
+            last = (batch.messages[i] as KafkaMessage).offset;
+            resolveOffset(last);
+          }
           if (last !== undefined && isRunning() && !isStale()) {
             await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
           }
