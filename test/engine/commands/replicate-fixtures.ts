@@ -29,13 +29,30 @@ import { describeObject, listAll, objectMd5 } from '../fixtures';
 
 const run = promisify(execFile);
 
+/**
+ * The exchange every AMQP test topic publishes to. radosgw 16.2.15 keeps one AMQP connection per
+ * broker (host, port, vhost), bound to the exchange of the first topic that used it: a topic for
+ * the same broker with another exchange fails with "exchange mismatch" (the PUT still succeeds,
+ * the event is lost) until radosgw restarts. So these tests share one exchange, tell their events
+ * apart by routing key (RGW sends the topic name), and name the broker `localhost`, which other
+ * projects on the shared gateway do not, so that their exchanges and this one never collide.
+ */
+export const RGW_AMQP_EXCHANGE = 'bucketbridge-rgw';
+
+/** The push-endpoint of the AMQP test topics: the broker's URL with host `localhost`. */
+export function rgwAmqpEndpoint(amqpUrl: string): string {
+  const url = new URL(amqpUrl);
+  url.hostname = 'localhost';
+  return url.toString().replace(/\/+$/, '');
+}
+
 /** A unique, S3- and RabbitMQ-safe name. */
 export function uniqueName(stem: string): string {
   return `${stem}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
 function awsEnv(gw: Gateway): NodeJS.ProcessEnv {
-  return { ...process.env, AWS_ACCESS_KEY_ID: gw.accessKeyId, AWS_SECRET_ACCESS_KEY: gw.secretAccessKey, AWS_DEFAULT_REGION: gw.region, AWS_REGION: gw.region };
+  return { ...process.env, AWS_ACCESS_KEY_ID: gw.accessKeyId, AWS_SECRET_ACCESS_KEY: gw.secretAccessKey, AWS_DEFAULT_REGION: gw.region, AWS_REGION: gw.region, AWS_PAGER: '' };
 }
 
 /** Creates an RGW topic (SNS API, through Debian's awscli) and returns its ARN. */
@@ -48,8 +65,17 @@ export async function deleteTopic(gw: Gateway, arn: string): Promise<void> {
   await run('/usr/bin/aws', ['--endpoint-url', gw.endpoint, 'sns', 'delete-topic', '--topic-arn', arn], { env: awsEnv(gw) });
 }
 
-/** Sends the bucket's object-created and object-removed events to the topic. */
+/** Buckets with a notification configuration or versioning, for `removeNotifiedBuckets`. */
+const notified = new Set<string>();
+
+/**
+ * Sends the bucket's object-created and object-removed events to the topic. The bucket must be
+ * removed with `removeNotifiedBuckets`, never with DeleteObjects: a multi-object delete on a bucket
+ * with a notification aborts radosgw 16.2.15 (seen with HTTP and AMQP endpoints; the notification
+ * keeps its own copy of the topic, so deleting the topic first does not help).
+ */
 export async function notify(client: S3Client, bucket: string, topicArn: string): Promise<void> {
+  notified.add(bucket);
   await client.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucket,
@@ -58,14 +84,21 @@ export async function notify(client: S3Client, bucket: string, topicArn: string)
   );
 }
 
+/** Versioning on; the bucket must then be removed with `removeNotifiedBuckets` (version by version). */
 export async function enableVersioning(client: S3Client, bucket: string): Promise<void> {
+  notified.add(bucket);
   await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
 }
 
-/**
- * Removes a (versioned) bucket version by version with single deletes: DeleteObjects on a bucket
- * with an AMQP topic can abort radosgw 16.2.15 (../shared/notes/ceph-rgw-local.md).
- */
+/** Removes every bucket `notify` or `enableVersioning` touched, version by version with single deletes. */
+export async function removeNotifiedBuckets(client: S3Client): Promise<void> {
+  for (const bucket of [...notified]) {
+    await removeVersionedBucket(client, bucket);
+    notified.delete(bucket);
+  }
+}
+
+/** Removes a bucket (versioned or not) version by version with single deletes. */
 export async function removeVersionedBucket(client: S3Client, bucket: string): Promise<void> {
   try {
     for (;;) {

@@ -14,6 +14,8 @@ import { brokers, type Brokers } from '../../support/brokers';
 import { createBucket, gateway, rcloneEnv, s3, type Gateway } from '../../support/gateway';
 import {
   KEYS,
+  RGW_AMQP_EXCHANGE,
+  rgwAmqpEndpoint,
   SCENARIO_FINAL_KEYS,
   captureServer,
   createTopic,
@@ -22,7 +24,7 @@ import {
   expectReplica,
   metricValue,
   notify,
-  removeVersionedBucket,
+  removeNotifiedBuckets,
   startReplicator,
   uniqueName,
   writeScenario,
@@ -38,7 +40,6 @@ let client: S3Client;
 let broker: Brokers;
 let env: Record<string, string>;
 const topics: string[] = [];
-const versioned: string[] = [];
 
 beforeAll(async () => {
   gw = gateway();
@@ -53,14 +54,13 @@ beforeAll(async () => {
 afterAll(async () => {
   // Topics first: a bucket's deletes then notify no one.
   for (const arn of topics) await deleteTopic(gw, arn);
-  for (const bucket of versioned) await removeVersionedBucket(client, bucket);
+  await removeNotifiedBuckets(client);
   client.destroy();
 });
 
 async function sourceBucket(stem: string): Promise<string> {
   const bucket = await createBucket(stem);
   await enableVersioning(client, bucket);
-  versioned.push(bucket);
   return bucket;
 }
 
@@ -100,20 +100,21 @@ describe('replicate over AMQP from RGW through RabbitMQ', () => {
   it('replicates what RGW publishes to the exchange, and dead-letters poison into <queue>.dlq', async () => {
     const src = await sourceBucket('rep-amqp-src');
     const dst = await createBucket('rep-amqp-dst');
-    const exchange = uniqueName('rep-ex');
+    const exchange = RGW_AMQP_EXCHANGE;
     const queue = uniqueName('rep-q');
-    const source = { name: 'rabbit', type: 'amqp', url: broker.amqpUrl, exchange, queue };
+    const topic = uniqueName('rep-amqp');
+    const source = { name: 'rabbit', type: 'amqp', url: broker.amqpUrl, exchange, queue, routingKey: topic };
     const { replicator, metrics } = await startReplicator({ sources: [source], routes: [route(src, dst)] }, env);
     const connection = await amqp.connect(broker.amqpUrl);
     try {
       // amqp-ack-level=none: 'broker' aborts radosgw 16.2.15 on a multi-object delete (notes, pitfall list).
-      const arn = await createTopic(gw, uniqueName('rep-amqp'), { 'push-endpoint': broker.amqpUrl, 'amqp-exchange': exchange, 'amqp-ack-level': 'none' });
+      const arn = await createTopic(gw, topic, { 'push-endpoint': rgwAmqpEndpoint(broker.amqpUrl), 'amqp-exchange': exchange, 'amqp-ack-level': 'none' });
       topics.push(arn);
       await notify(client, src, arn);
       await writeScenario(client, src);
       await expectReplica(client, src, dst);
       const channel = await connection.createChannel();
-      channel.publish(exchange, 'anything', Buffer.from('{"Records": "not an array"}'));
+      channel.publish(exchange, topic, Buffer.from('{"Records": "not an array"}'));
       const deadline = Date.now() + 10_000;
       let dead: amqp.GetMessage | false = false;
       while (dead === false && Date.now() < deadline) {
@@ -129,7 +130,6 @@ describe('replicate over AMQP from RGW through RabbitMQ', () => {
       await replicator.stop();
       const channel = await connection.createChannel();
       await channel.deleteQueue(queue);
-      await channel.deleteExchange(exchange);
       await channel.deleteExchange(`${queue}.dlx`);
       await connection.close();
     }
