@@ -319,8 +319,13 @@ function schemaProblems(doc: unknown, errors: readonly ErrorObject[], problems: 
     }
     if (seen.has(prop)) continue;
     seen.add(prop);
-    problems.add(prop, rule, value);
+    problems.add(prop, rule, redactUserinfo(value));
   }
+}
+
+/** A URL's `user:password@` never reaches an error message. */
+function redactUserinfo(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/\/\/[^/@]*@/, '//[redacted]@') : value;
 }
 
 function parseBucketRef(text: string): BucketRef {
