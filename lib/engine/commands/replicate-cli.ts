@@ -41,7 +41,8 @@ export function loadReplicateConfig(file: string): ReplicateConfig {
 /**
  * `bucketbridge replicate`: runs until SIGTERM/SIGINT, then stops intake, drains work in flight
  * for `drainSeconds` and aborts what is left (those messages are not acknowledged). Exit codes:
- * 0 after a signal, 2 for a bad configuration, 1 when a source or S3 fails at start-up.
+ * 0 after a signal, 2 for a bad configuration, 1 when a source or S3 fails at start-up or a source
+ * loses its broker later.
  */
 export async function runReplicate(flags: ReplicateFlags): Promise<number> {
   const logger = createLogger(flags.logLevel);
@@ -57,10 +58,22 @@ export async function runReplicate(flags: ReplicateFlags): Promise<number> {
     return 0;
   }
   const metrics = new ReplicateMetrics();
-  const replicator = new Replicator({ config, createSource: createEventSource, logger, metrics });
-  let server: Server | undefined;
+  let exitCode = 0;
   let stopped!: () => void;
   const stoppedBySignal = new Promise<void>((resolve) => (stopped = resolve));
+  const replicator: Replicator = new Replicator({
+    config,
+    createSource: createEventSource,
+    logger,
+    metrics,
+    // A source without its broker: drain the others and exit 1, so that the supervisor restarts us.
+    onSourceLost: (reason) => {
+      logger.error({ reason }, 'a source lost its broker: stopping');
+      exitCode = 1;
+      void shutdown(replicator, logger, 'SIGTERM', config.drainSeconds).then(stopped);
+    },
+  });
+  let server: Server | undefined;
   const onSignal = (signal: NodeJS.Signals): void => void shutdown(replicator, logger, signal, config.drainSeconds).then(stopped);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -68,7 +81,7 @@ export async function runReplicate(flags: ReplicateFlags): Promise<number> {
     if (config.listen !== undefined) server = await serveHealth(config.listen, metrics.registry, () => replicator.ready());
     await replicator.start();
     await stoppedBySignal;
-    return 0;
+    return exitCode;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger.error({ err: message }, 'replicate failed to start');

@@ -17,7 +17,7 @@ import {
 } from '../../model';
 import type { EngineContext } from '../context';
 import { ConfigurationError, StoppedError, describeError } from '../errors';
-import type { Delivery, EventSource, Verdict } from '../events/source';
+import type { Delivery, EventSource, SourceDeps, Verdict } from '../events/source';
 import { KeyedLock } from '../keyed-lock';
 import type { KeyOutcome } from '../observability/replicate-metrics';
 import { ReplicateMetrics } from '../observability/replicate-metrics';
@@ -31,7 +31,9 @@ import { SyncEngine } from './sync-engine';
 export interface ReplicatorOptions {
   readonly config: ReplicateConfig;
   /** Builds the event source for one source configuration (the CLI passes the real ones). */
-  readonly createSource: (config: EventSourceConfig, ctx: { logger: Logger; metrics: ReplicateMetrics }) => EventSource;
+  readonly createSource: (config: EventSourceConfig, deps: SourceDeps) => EventSource;
+  /** A source lost its broker for good (see `SourceDeps.lost`). @default - only logged */
+  readonly onSourceLost?: (reason: string) => void;
   /** Where remotes are configured (`RCLONE_CONFIG_<REMOTE>_*`). @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default - a silent logger */
@@ -111,7 +113,11 @@ export class Replicator {
     );
     if (this.config.reconcile.onStart) await this.reconcileAll();
     for (const sourceConfig of this.config.sources) {
-      const source = this.options.createSource(sourceConfig, { logger: this.logger.child({ source: sourceConfig.name }), metrics: this.metrics });
+      const source = this.options.createSource(sourceConfig, {
+        logger: this.logger.child({ source: sourceConfig.name }),
+        metrics: this.metrics,
+        lost: (reason) => this.options.onSourceLost?.(reason),
+      });
       await source.start((delivery) => this.handle(sourceConfig, delivery));
       this.sources.push(source);
     }

@@ -1,8 +1,6 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import type { Logger } from 'pino';
 import type { AmqpSourceConfig } from '../../model';
-import type { ReplicateMetrics } from '../observability/replicate-metrics';
-import { EventSourceError, type DeliveryHandler, type EventSource } from './source';
+import { EventSourceError, type DeliveryHandler, type EventSource, type SourceDeps } from './source';
 
 /** How often the queue's depth is read for the consumer-lag gauge. */
 const DEPTH_INTERVAL_MS = 5_000;
@@ -28,7 +26,7 @@ export class AmqpEventSource implements EventSource {
 
   constructor(
     private readonly config: AmqpSourceConfig,
-    private readonly deps: { logger: Logger; metrics: ReplicateMetrics; env?: Readonly<Record<string, string | undefined>> },
+    private readonly deps: SourceDeps & { env?: Readonly<Record<string, string | undefined>> },
   ) {
     this.name = config.name;
   }
@@ -51,7 +49,10 @@ export class AmqpEventSource implements EventSource {
       this.model.on('error', (err: Error) => this.deps.logger.error({ err: err.message }, 'amqp connection error'));
       this.model.on('close', () => {
         this.closed = true;
-        if (!this.stopping) this.deps.logger.error('amqp connection closed unexpectedly; the source is no longer ready');
+        if (!this.stopping) {
+          this.deps.logger.error('amqp connection closed unexpectedly; unacknowledged messages go back to the queue');
+          this.deps.lost?.(`source '${this.name}': the AMQP connection closed`);
+        }
       });
       const ch = await this.model.createChannel();
       this.channel = ch;

@@ -1,14 +1,12 @@
-import type { Logger } from 'pino';
 import type { EventSourceConfig } from '../../model';
-import type { ReplicateMetrics } from '../observability/replicate-metrics';
 import { AmqpEventSource } from './amqp-source';
 import { HttpEventSource } from './http-source';
 import { KafkaEventSource } from './kafka-source';
-import type { EventSource } from './source';
+import type { EventSource, SourceDeps } from './source';
 import { SqsEventSource } from './sqs-source';
 
 /** The real event source for one source configuration. */
-export function createEventSource(config: EventSourceConfig, deps: { logger: Logger; metrics: ReplicateMetrics }): EventSource {
+export function createEventSource(config: EventSourceConfig, deps: SourceDeps): EventSource {
   switch (config.type) {
     case 'http':
       return new HttpEventSource(config, deps);

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import type { HttpSourceConfig } from '../../model';
-import type { DeadLetterReason, ReplicateMetrics } from '../observability/replicate-metrics';
+import type { DeadLetterReason } from '../observability/replicate-metrics';
 import { parseListen } from './listen-address';
-import { EventSourceError, type Delivery, type DeliveryHandler, type EventSource } from './source';
+import { EventSourceError, type Delivery, type DeliveryHandler, type EventSource, type SourceDeps } from './source';
 
 /** RGW sends one record per POST; this bounds what one request may hold in memory. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,7 +23,7 @@ export class HttpEventSource implements EventSource {
 
   constructor(
     private readonly config: HttpSourceConfig,
-    private readonly deps: { logger: Logger; metrics: ReplicateMetrics },
+    private readonly deps: SourceDeps,
   ) {
     this.name = config.name;
   }

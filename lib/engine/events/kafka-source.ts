@@ -1,8 +1,6 @@
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
-import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../model';
-import type { ReplicateMetrics } from '../observability/replicate-metrics';
-import { EventSourceError, type Verdict, type DeliveryHandler, type EventSource } from './source';
+import { EventSourceError, type Verdict, type DeliveryHandler, type EventSource, type SourceDeps } from './source';
 
 /** Heartbeats while a batch is worked on, well inside the session timeout (30 s). */
 const HEARTBEAT_MS = 3_000;
@@ -23,7 +21,7 @@ export class KafkaEventSource implements EventSource {
 
   constructor(
     private readonly config: KafkaSourceConfig,
-    private readonly deps: { logger: Logger; metrics: ReplicateMetrics },
+    private readonly deps: SourceDeps,
   ) {
     this.name = config.name;
   }
@@ -57,7 +55,10 @@ export class KafkaEventSource implements EventSource {
       throw new EventSourceError(`source '${this.name}': cannot consume topic '${c.topic}' from ${c.brokers.join(',')}: ${(err as Error).message}`);
     }
     const consumer = this.consumer;
-    consumer.on(consumer.events.CRASH, ({ payload }) => log.error({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed'));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      log.error({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed');
+      if (!payload.restart && !this.stopping) this.deps.lost?.(`source '${this.name}': the Kafka consumer crashed: ${payload.error.message}`);
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

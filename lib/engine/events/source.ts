@@ -1,3 +1,6 @@
+import type { Logger } from 'pino';
+import type { ReplicateMetrics } from '../observability/replicate-metrics';
+
 /**
  * What an event source hands the replicator, and what it gets back. Each source turns the verdict
  * into its broker's acknowledgement: only `done` and `dead-letter` ever acknowledge a message.
@@ -30,6 +33,18 @@ export interface EventSource {
   stop(): Promise<void>;
   /** Connected and consuming. */
   ready(): boolean;
+}
+
+/** What every source is given. */
+export interface SourceDeps {
+  readonly logger: Logger;
+  readonly metrics: ReplicateMetrics;
+  /**
+   * Called when the source has lost its broker for good (a closed AMQP connection, a Kafka
+   * consumer that will not restart): the process should drain and exit non-zero, so that its
+   * supervisor restarts it. @default - only logged
+   */
+  readonly lost?: (reason: string) => void;
 }
 
 /** A broker or listener of a source could not be reached or set up. */

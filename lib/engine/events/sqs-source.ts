@@ -7,11 +7,9 @@ import {
   SendMessageCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import type { Logger } from 'pino';
 import type { SqsSourceConfig } from '../../model';
 import { describeError } from '../errors';
-import type { ReplicateMetrics } from '../observability/replicate-metrics';
-import { EventSourceError, type DeliveryHandler, type EventSource, type Verdict } from './source';
+import { EventSourceError, type DeliveryHandler, type EventSource, type Verdict, type SourceDeps } from './source';
 
 /**
  * Long-polls an SQS queue that S3 (directly or through SNS) delivers event notifications to.
@@ -31,7 +29,7 @@ export class SqsEventSource implements EventSource {
 
   constructor(
     private readonly config: SqsSourceConfig,
-    private readonly deps: { logger: Logger; metrics: ReplicateMetrics },
+    private readonly deps: SourceDeps,
   ) {
     this.name = config.name;
     this.client = new SQSClient({ region: config.region ?? regionOf(config.queueUrl) ?? process.env.AWS_REGION, endpoint: config.endpoint });
