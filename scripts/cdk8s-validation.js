@@ -1,5 +1,6 @@
 // cdk8s-cli validation plugin (cdk8s.yaml `validations:`): checks every synthesized object against the
-// upstream CRD and Kubernetes schemas with bucketbridge's ManifestValidator, loaded through tsx.
+// upstream CRD and Kubernetes schemas with bucketbridge's ManifestValidator, loaded through tsx; for
+// kinds whose CRD validates too little (Zenko Cosmos, EdgeFS S3X) also against bucketbridge's own schemas.
 const { register } = require('tsx/cjs/api');
 
 const tsx = register({ namespace: 'bucketbridge-validation' });

@@ -3,8 +3,11 @@ import { CephMultisite } from '../../lib/k8s';
 
 /**
  * The runbook's two on-prem clusters: realm `rciis`, zone group `rciis-sites`, master zone `site-a`
- * and secondary zone `site-b`, each serving the store `multisite-store` behind an NGINX Ingress.
- * Renders the charts `site-a` and `site-b` into `scope`.
+ * and secondary zone `site-b`, each serving the store `multisite-store` behind an NGINX Ingress whose
+ * host is the zone's multisite endpoint. Renders the charts `site-a` and `site-b` under the construct
+ * `rciis`, which `cdk8s synth` writes to `rciis-site-a-c847d0e5.k8s.yaml` and
+ * `rciis-site-b-c888d9f3.k8s.yaml` (the suffix hashes the construct path, so it stays as long as the
+ * ids do).
  */
 export function rciisMultisite(scope: Construct): CephMultisite {
   const zone = (name: string) => ({

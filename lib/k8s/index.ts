@@ -1,1 +1,3 @@
 export * from './ceph-multisite';
+export * from './s3x-service';
+export * from './cosmos-location';

@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { formatValue } from './errors';
+import { PROJECT_SCHEMAS } from './project-schemas';
+import { KUBERNETES_CRON_FORMAT, validateCronSchedule } from './schedule';
 
 /** Environment variable naming the directory of upstream CRD and Kubernetes schema files. */
 export const CRDS_DIR_ENV = 'BUCKETBRIDGE_CRDS_DIR';
@@ -69,7 +71,8 @@ const validators = new Map<string, ManifestValidator>();
  * Follows the API server's strict field validation: a field a schema does not declare is an error
  * unless the schema preserves unknown fields. An object whose apiVersion/kind has no schema is an
  * error. When several files define the same apiVersion/kind (two releases of one CRD), an object
- * passes if it matches any of them.
+ * passes if it matches any of them. Where bucketbridge has a schema of its own for a kind whose CRD
+ * validates too little ({@link PROJECT_SCHEMAS}), the object must match that schema as well.
  */
 export class ManifestValidator {
   /** One validator per directory per process: the schema files are large, and compiled schemas are kept. */
@@ -85,16 +88,25 @@ export class ManifestValidator {
 
   private readonly ajv: Ajv;
   private readonly sources = new Map<string, SchemaSource[]>();
+  private readonly projectSources = new Map<string, SchemaSource[]>();
   private readonly metadata: ValidateFunction;
 
   private constructor(readonly directory: string) {
     this.ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: re2Compatible } });
     addFormats(this.ajv);
+    this.ajv.addFormat(KUBERNETES_CRON_FORMAT, {
+      type: 'string',
+      validate: (schedule: string) => validateCronSchedule(schedule) === undefined,
+    });
     this.loadKubernetesDefinitions();
     for (const file of readdirSync(directory).filter((f) => /\.ya?ml$/.test(f)).sort()) {
       this.loadCustomResourceDefinitions(file);
     }
     this.metadata = this.compile({ file: K8S_DEFINITIONS_FILE, schema: OBJECT_META, checkMetadata: false });
+    for (const { apiVersion, kind, name, schema } of PROJECT_SCHEMAS) {
+      const key = `${apiVersion}/${kind}`;
+      this.projectSources.set(key, [...(this.projectSources.get(key) ?? []), { file: name, schema, checkMetadata: false }]);
+    }
   }
 
   /** The apiVersion/kind pairs this validator has a schema for, as `<apiVersion>/<kind>`. */
@@ -121,9 +133,16 @@ export class ManifestValidator {
     const failures: ManifestProblem[] = [];
     for (const source of sources) {
       const validate = this.compile(source);
-      if (validate(object)) return problems;
+      if (validate(object)) {
+        failures.length = 0;
+        break;
+      }
       const prefix = sources.length > 1 ? `(${source.file}) ` : '';
       failures.push(...toProblems(label, '', validate.errors, prefix));
+    }
+    for (const source of this.projectSources.get(`${String(apiVersion)}/${String(kind)}`) ?? []) {
+      const validate = this.compile(source);
+      if (!validate(object)) failures.push(...toProblems(label, '', validate.errors, `(${source.file}) `));
     }
     return [...problems, ...failures];
   }

@@ -1,2 +1,4 @@
 export * from './crr-replication';
 export * from './batch-replication-job';
+export * from './camel-replicator-aws';
+export * from './chart-deployment';

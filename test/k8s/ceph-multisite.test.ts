@@ -1,6 +1,13 @@
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CephMultisite, type CephMultisiteProps, type CephMultisiteZoneProps } from '../../lib/k8s/ceph-multisite';
+import {
+  CephMultisite,
+  type CephMultisiteIngressProps,
+  type CephMultisiteProps,
+  type CephMultisiteZoneProps,
+} from '../../lib/k8s/ceph-multisite';
 import { ValidationError, formatProblem } from '../../lib/model';
 import { type KubeObject, field, findAllByKind, findByKind, synthAndValidate } from '../support/manifests';
 
@@ -92,11 +99,11 @@ describe('CephMultisite', () => {
   it('uses an explicit pull endpoint and explicit zone endpoints', () => {
     const zones = [
       { name: 'site-a', endpoints: ['https://rgw-a.example.com:8443', 'https://rgw-a2.example.com'] },
-      { name: 'site-b', pullEndpoint: 'https://rgw-a2.example.com' },
+      { name: 'site-b', endpoints: ['https://10.20.0.5:443'], pullEndpoint: 'https://rgw-a2.example.com' },
     ];
     const charts = synth({ zones });
     expect(field(findByKind(charts['site-a'] ?? [], 'CephObjectZone'), 'spec.customEndpoints')).toEqual(zones[0]?.endpoints);
-    expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectZone'), 'spec.customEndpoints')).toBeUndefined();
+    expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectZone'), 'spec.customEndpoints')).toEqual(['https://10.20.0.5:443']);
     expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectRealm'), 'spec.pull')).toEqual({ endpoint: 'https://rgw-a2.example.com' });
     expect(findAllByKind(charts['site-b'] ?? [], 'Ingress')).toEqual([]);
   });
@@ -131,11 +138,24 @@ describe('CephMultisite', () => {
       securePort: 8443,
       sslCertificateRef: 'rgw-cert',
       caBundleRef: 'peer-ca',
-      resources: { requests: {}, limits: {} },
-      placement: { tolerations: [{ key: 'storage', operator: 'Exists', effect: 'NoSchedule' }] },
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      placement: {
+        nodeSelector: { 'topology.kubernetes.io/zone': 'dc1' },
+        tolerations: [{ key: 'storage', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
+      },
     };
     const store = findByKind(manifest('site-a', { zones: [{ ...siteA, gateway }, siteB] }), 'CephObjectStore');
-    expect(field(store, 'spec.gateway')).toEqual(gateway);
+    expect(field(store, 'spec.gateway')).toEqual({
+      ...gateway,
+      placement: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['dc1'] }] }],
+          },
+        },
+        tolerations: gateway.placement.tolerations,
+      },
+    });
   });
 
   it('defaults the gateway to one instance on port 80', () => {
@@ -161,9 +181,12 @@ describe('CephMultisite', () => {
 
   it('routes the ingress to the Rook gateway service with TLS and the NGINX transfer annotations', () => {
     const ingress = findByKind(manifest('site-a'), 'Ingress', 'multisite-store');
-    expect(ingress.metadata.annotations).toMatchObject({
+    expect(ingress.metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-wave': '3',
       'nginx.ingress.kubernetes.io/proxy-body-size': '0',
+      'nginx.ingress.kubernetes.io/proxy-request-buffering': 'off',
       'nginx.ingress.kubernetes.io/proxy-read-timeout': '600',
+      'nginx.ingress.kubernetes.io/proxy-send-timeout': '600',
     });
     expect(ingress.spec).toEqual({
       tls: [{ hosts: ['s3.site-a.example.com'], secretName: 'rgw-tls' }],
@@ -213,12 +236,167 @@ describe('CephMultisite', () => {
 
   it('warns about an http endpoint but accepts it', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    const zones = [{ name: 'site-a', endpoints: ['http://10.0.0.1:80'] }, { name: 'site-b' }];
+    const zones = [{ name: 'site-a', endpoints: ['http://10.0.0.1:80'] }, { name: 'site-b', endpoints: ['https://10.0.0.2'] }];
     expect(field(findByKind(manifest('site-b', { zones }), 'CephObjectRealm'), 'spec.pull')).toEqual({ endpoint: 'http://10.0.0.1:80' });
     expect(warn).toHaveBeenCalledWith(
       `'zones[0].endpoints[0]' should use https: sync requests and object data cross it in the clear, got "http://10.0.0.1:80"`,
       { code: 'BUCKETBRIDGE_INSECURE_ENDPOINT' },
     );
+  });
+
+  it('owns its charts: they are children of the construct, so two instances may reuse zone names', () => {
+    const app = Testing.app();
+    const first = new CephMultisite(app, 'Multisite', base);
+    const second = new CephMultisite(app, 'Backup', { ...base, realmName: 'backup', objectStoreName: 'backup-store' });
+    for (const multisite of [first, second]) {
+      expect(multisite.node.children.filter((child) => child instanceof Chart).map((chart) => chart.node.id)).toEqual(['site-a', 'site-b']);
+      expect(multisite.chart('site-a').node.scope).toBe(multisite);
+    }
+    expect(app.node.children.filter((child) => child instanceof Chart)).toEqual([]);
+    expect(findByKind(synthAndValidate(second.chart('site-b')), 'CephObjectRealm').metadata.name).toBe('backup');
+  });
+
+  it('applies the NGINX annotations only for the nginx class or no class, unless told otherwise', () => {
+    const nginx = (ingress: Partial<CephMultisiteIngressProps>) => {
+      const zones = [{ ...siteA, ingress: { ...ingressA, ...ingress } }, siteB];
+      const annotations = findByKind(manifest('site-a', { zones, syncWaves: false }), 'Ingress').metadata.annotations ?? {};
+      return Object.keys(annotations)
+        .filter((key) => key.startsWith('nginx.ingress.kubernetes.io/'))
+        .sort();
+    };
+    const all = [
+      'nginx.ingress.kubernetes.io/proxy-body-size',
+      'nginx.ingress.kubernetes.io/proxy-read-timeout',
+      'nginx.ingress.kubernetes.io/proxy-request-buffering',
+      'nginx.ingress.kubernetes.io/proxy-send-timeout',
+    ];
+    expect(nginx({})).toEqual(all);
+    expect(nginx({ className: 'nginx' })).toEqual(all);
+    expect(nginx({ className: 'traefik' })).toEqual([]);
+    expect(nginx({ className: 'haproxy', annotations: { 'haproxy.org/timeout-server': '600s' } })).toEqual([]);
+    expect(nginx({ className: 'internal-nginx', nginxAnnotations: true })).toEqual(all);
+    expect(nginx({ nginxAnnotations: false })).toEqual([]);
+  });
+
+  it('limits the request body size through maxBodySize', () => {
+    const zones = [{ ...siteA, ingress: { ...ingressA, maxBodySize: '5g' } }, siteB];
+    const ingress = findByKind(manifest('site-a', { zones }), 'Ingress');
+    expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('5g');
+  });
+
+  it('serves virtual-hosted-style requests: a wildcard ingress rule and the host in hosting.dnsNames', () => {
+    const zones = [{ ...siteA, ingress: { ...ingressA, virtualHostedStyle: true } }, siteB];
+    const charts = synth({ zones });
+    const ingress = findByKind(charts['site-a'] ?? [], 'Ingress');
+    expect(field(ingress, 'spec.tls')).toEqual([{ hosts: ['s3.site-a.example.com', '*.s3.site-a.example.com'], secretName: 'rgw-tls' }]);
+    expect((field(ingress, 'spec.rules') as { host: string }[]).map((rule) => rule.host)).toEqual(['s3.site-a.example.com', '*.s3.site-a.example.com']);
+    expect(field(findByKind(charts['site-a'] ?? [], 'CephObjectStore'), 'spec.hosting')).toEqual({ dnsNames: ['s3.site-a.example.com'] });
+    expect(field(findByKind(charts['site-b'] ?? [], 'CephObjectStore'), 'spec.hosting')).toBeUndefined();
+  });
+
+  it('sets hosting.dnsNames as given', () => {
+    const zones = [{ ...siteA, dnsNames: ['s3.site-a.example.com', 'objects.example.com'] }, siteB];
+    expect(field(findByKind(manifest('site-a', { zones }), 'CephObjectStore'), 'spec.hosting')).toEqual({
+      dnsNames: ['s3.site-a.example.com', 'objects.example.com'],
+    });
+  });
+
+  it('splits a zone into a sync-serving store and a client-serving store without sync traffic', () => {
+    const clientIngress = { host: 'objects.site-a.example.com', tlsSecretName: 'clients-tls', virtualHostedStyle: true };
+    const zones = [
+      { ...siteA, clientGateway: { instances: 4, port: 8080, ingress: clientIngress, rgwConfig: { rgw_enable_ops_log: 'true' } } },
+      siteB,
+    ];
+    const objects = manifest('site-a', { zones, syncTuning: { syncLeasePeriodSeconds: 30 } });
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([
+      'CephObjectRealm/rciis',
+      'CephObjectZoneGroup/rciis-sites',
+      'CephObjectZone/site-a',
+      'CephObjectStore/multisite-store',
+      'Ingress/multisite-store',
+      'CephObjectStore/multisite-store-clients',
+      'Ingress/multisite-store-clients',
+    ]);
+    const sync = findByKind(objects, 'CephObjectStore', 'multisite-store');
+    expect(field(sync, 'spec.gateway')).toEqual({ instances: 1, port: 80, rgwConfig: { rgw_sync_lease_period: '30' } });
+    expect(field(sync, 'spec.hosting')).toBeUndefined();
+    const clients = findByKind(objects, 'CephObjectStore', 'multisite-store-clients');
+    expect(clients.spec).toEqual({
+      zone: { name: 'site-a' },
+      gateway: { instances: 4, port: 8080, disableMultisiteSyncTraffic: true, rgwConfig: { rgw_enable_ops_log: 'true' } },
+      hosting: { dnsNames: ['objects.site-a.example.com'] },
+    });
+    expect(field(findByKind(objects, 'CephObjectZone'), 'spec.customEndpoints')).toEqual(['https://s3.site-a.example.com']);
+    const ingress = findByKind(objects, 'Ingress', 'multisite-store-clients');
+    expect(field(ingress, 'spec.rules.0.http.paths.0.backend.service')).toEqual({
+      name: 'rook-ceph-rgw-multisite-store-clients',
+      port: { number: 8080 },
+    });
+  });
+
+  it('gives each store of a split zone the dnsNames of its own virtual-hosted ingress', () => {
+    const zones = [
+      {
+        ...siteA,
+        ingress: { ...ingressA, virtualHostedStyle: true },
+        clientGateway: { ingress: { host: 'objects.site-a.example.com', tlsSecretName: 'clients-tls' } },
+        dnsNames: ['objects.site-a.example.com'],
+      },
+      siteB,
+    ];
+    const objects = manifest('site-a', { zones });
+    expect(field(findByKind(objects, 'CephObjectStore', 'multisite-store'), 'spec.hosting')).toEqual({ dnsNames: ['s3.site-a.example.com'] });
+    expect(field(findByKind(objects, 'CephObjectStore', 'multisite-store-clients'), 'spec.hosting')).toEqual({
+      dnsNames: ['objects.site-a.example.com'],
+    });
+  });
+
+  it('names the client-serving store clientObjectStoreName', () => {
+    const zones = [{ ...siteA, clientGateway: {} }, { ...siteB, clientGateway: { instances: 2 } }];
+    const objects = manifest('site-b', { zones, clientObjectStoreName: 'rciis-s3' });
+    expect(field(findByKind(objects, 'CephObjectStore', 'rciis-s3'), 'spec.gateway')).toEqual({ instances: 2, port: 80, disableMultisiteSyncTraffic: true });
+  });
+
+  it('renders gateway.disableMultisiteSyncTraffic on the sync store when a client store runs', () => {
+    const zones = [{ ...siteA, gateway: { disableMultisiteSyncTraffic: false }, clientGateway: {} }, siteB];
+    expect(field(findByKind(manifest('site-a', { zones }), 'CephObjectStore', 'multisite-store'), 'spec.gateway.disableMultisiteSyncTraffic')).toBe(false);
+  });
+
+  it('renders pool parameters', () => {
+    const dataPool = { erasureCoded: { dataChunks: 4, codingChunks: 2 }, parameters: { bulk: 'true', compression_mode: 'aggressive' } };
+    const zone = findByKind(manifest('site-a', { zones: [{ ...siteA, dataPool }, siteB] }), 'CephObjectZone');
+    expect(field(zone, 'spec.dataPool.parameters')).toEqual({ bulk: 'true', compression_mode: 'aggressive' });
+    expect(field(zone, 'spec.metadataPool.parameters')).toBeUndefined();
+  });
+
+  it('marks the realm as the default realm on every cluster when defaultRealm is set', () => {
+    const charts = synth({ defaultRealm: true });
+    expect(findByKind(charts['site-a'] ?? [], 'CephObjectRealm').spec).toEqual({ defaultRealm: true });
+    expect(findByKind(charts['site-b'] ?? [], 'CephObjectRealm').spec).toEqual({
+      defaultRealm: true,
+      pull: { endpoint: 'https://s3.site-a.example.com' },
+    });
+    expect(findByKind(manifest('site-a'), 'CephObjectRealm').spec).toEqual({});
+  });
+
+  it('lists the Rook objects of a zone for Flux health checks', () => {
+    const multisite = new CephMultisite(Testing.app(), 'Multisite', { ...base, zones: [{ ...siteA, clientGateway: {} }, siteB] });
+    expect(multisite.fluxHealthChecks('site-a')).toEqual([
+      { apiVersion: 'ceph.rook.io/v1', kind: 'CephObjectRealm', name: 'rciis', namespace: 'rook-ceph' },
+      { apiVersion: 'ceph.rook.io/v1', kind: 'CephObjectZoneGroup', name: 'rciis-sites', namespace: 'rook-ceph' },
+      { apiVersion: 'ceph.rook.io/v1', kind: 'CephObjectZone', name: 'site-a', namespace: 'rook-ceph' },
+      { apiVersion: 'ceph.rook.io/v1', kind: 'CephObjectStore', name: 'multisite-store', namespace: 'rook-ceph' },
+      { apiVersion: 'ceph.rook.io/v1', kind: 'CephObjectStore', name: 'multisite-store-clients', namespace: 'rook-ceph' },
+    ]);
+  });
+
+  it('declares its public props with the library own types, never the generated rook imports', () => {
+    const source = readFileSync(join(__dirname, '../../lib/k8s/ceph-multisite.ts'), 'utf8');
+    const publicTypes = (source.match(/^export (interface|type) [\s\S]*?^\}/gm) ?? []).map((declaration) =>
+      declaration.replace(/\/\*[\s\S]*?\*\//g, ''),
+    );
+    expect(publicTypes.length).toBeGreaterThan(5);
+    expect(publicTypes.filter((declaration) => /\brook\.[A-Z]/.test(declaration))).toEqual([]);
   });
 
   describe('fails when', () => {
@@ -229,7 +407,7 @@ describe('CephMultisite', () => {
     });
 
     it('zone names repeat', () => {
-      expect(problems({ zones: [siteA, siteB, { ...siteB, ingress: undefined }] })).toEqual([
+      expect(problems({ zones: [siteA, siteB, { ...siteB }] })).toEqual([
         `'zones[2].name' must be unique, got "site-b"`,
       ]);
     });
@@ -238,9 +416,37 @@ describe('CephMultisite', () => {
       expect(problems({ zones: [siteA] })).toEqual([`'zones' must list at least 2 zones, got ["site-a"]`]);
     });
 
-    it('a secondary has no pull endpoint and the master has no endpoint to pull from', () => {
-      expect(problems({ zones: [{ name: 'site-a' }, { name: 'site-b' }, { name: 'site-c', pullEndpoint: 'https://a.example.com' }] })).toEqual([
-        `'zones[1].pullEndpoint' must be set because the master zone "site-a" has no endpoints or ingress, got undefined`,
+    it('a zone, master or secondary, has neither endpoints nor ingress', () => {
+      const rule = (zone: string) =>
+        `must be set, or 'ingress', so that the other zones reach zone "${zone}" (Rook would advertise rook-ceph-rgw-multisite-store.rook-ceph.svc, which every cluster resolves to its own gateway)`;
+      expect(problems({ zones: [siteA, { name: 'site-b' }] })).toEqual([`'zones[1].endpoints' ${rule('site-b')}, got undefined`]);
+      expect(problems({ zones: [{ name: 'site-a' }, siteB, { name: 'site-c', endpoints: [] }] })).toEqual([
+        `'zones[0].endpoints' ${rule('site-a')}, got undefined`,
+        `'zones[2].endpoints' ${rule('site-c')}, got []`,
+      ]);
+    });
+
+    it('an endpoint, pull endpoint or ingress host is a cluster-local service name', () => {
+      const zones = [
+        {
+          name: 'site-a',
+          endpoints: [
+            'http://rook-ceph-rgw-multisite-store.rook-ceph.svc',
+            'https://rook-ceph-rgw-multisite-store.rook-ceph.svc.cluster.local:443',
+            'http://rgw.cluster.local',
+            'http://rook-ceph-rgw-multisite-store:80',
+          ],
+        },
+        { name: 'site-b', pullEndpoint: 'https://rgw.rook-ceph.svc', ingress: { host: 'rgw.rook-ceph.svc', tlsSecretName: 'rgw-tls' } },
+      ];
+      const rule = 'must be reachable from the other clusters, not a cluster-local service name';
+      expect(problems({ zones })).toEqual([
+        `'zones[0].endpoints[0]' ${rule}, got "http://rook-ceph-rgw-multisite-store.rook-ceph.svc"`,
+        `'zones[0].endpoints[1]' ${rule}, got "https://rook-ceph-rgw-multisite-store.rook-ceph.svc.cluster.local:443"`,
+        `'zones[0].endpoints[2]' ${rule}, got "http://rgw.cluster.local"`,
+        `'zones[0].endpoints[3]' ${rule}, got "http://rook-ceph-rgw-multisite-store:80"`,
+        `'zones[1].pullEndpoint' ${rule}, got "https://rgw.rook-ceph.svc"`,
+        `'zones[1].ingress.host' ${rule}, got "rgw.rook-ceph.svc"`,
       ]);
     });
 
@@ -283,12 +489,42 @@ describe('CephMultisite', () => {
       ]);
     });
 
-    it('the gateway has no instances, a bad port, or a securePort without certificate', () => {
-      const zones = [{ ...siteA, gateway: { instances: 0, port: 70000, securePort: 443 } }, siteB];
+    it('the gateway has no instances, a bad port, a securePort without certificate, or a malformed quantity', () => {
+      const resources = { requests: { cpu: '500m' }, limits: { memory: '2 GB' } };
+      const zones = [{ ...siteA, gateway: { instances: 0, port: 70000, securePort: 443, resources } }, siteB];
       expect(problems({ zones })).toEqual([
         `'zones[0].gateway.instances' must be an integer of at least 1, got 0`,
         `'zones[0].gateway.port' must be an integer from 1 to 65535, got 70000`,
         `'zones[0].gateway.sslCertificateRef' must be set when securePort is set, got undefined`,
+        `'zones[0].gateway.resources.limits.memory' must be a Kubernetes quantity such as 500m or 2Gi, got "2 GB"`,
+      ]);
+    });
+
+    it('a body size, dnsName, client gateway or client store name is malformed', () => {
+      const zones = [
+        {
+          ...siteA,
+          ingress: { ...ingressA, maxBodySize: '5 GB' },
+          dnsNames: ['*.s3.site-a.example.com', 'S3 site'],
+        },
+        { ...siteB, clientGateway: { instances: 0, port: 0, ingress: { host: 'clients.svc', tlsSecretName: 'tls' } } },
+      ];
+      expect(problems({ zones, clientObjectStoreName: 'Clients' })).toEqual([
+        `'clientObjectStoreName' must be a DNS-1123 label, got "Clients"`,
+        `'zones[0].ingress.maxBodySize' must be 0 (no limit) or a size such as 512m or 5g, got "5 GB"`,
+        `'zones[0].dnsNames[0]' must be a DNS name without the wildcard (Rook serves its subdomains), got "*.s3.site-a.example.com"`,
+        `'zones[0].dnsNames[1]' must be a DNS name without the wildcard (Rook serves its subdomains), got "S3 site"`,
+        `'zones[1].clientGateway.instances' must be an integer of at least 1, got 0`,
+        `'zones[1].clientGateway.port' must be an integer from 1 to 65535, got 0`,
+        `'zones[1].clientGateway.ingress.host' must be reachable from the other clusters, not a cluster-local service name, got "clients.svc"`,
+      ]);
+    });
+
+    it('no gateway of a zone transmits sync traffic, or the client store takes the sync store name', () => {
+      const zones = [{ ...siteA, gateway: { disableMultisiteSyncTraffic: true } }, { ...siteB, clientGateway: {} }];
+      expect(problems({ zones, clientObjectStoreName: 'multisite-store' })).toEqual([
+        `'clientObjectStoreName' must differ from objectStoreName, got "multisite-store"`,
+        `'zones[0].gateway.disableMultisiteSyncTraffic' must not be true: no other gateway of zone "site-a" would transmit its changes to the other zones, got true`,
       ]);
     });
 

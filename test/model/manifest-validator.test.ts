@@ -91,9 +91,48 @@ describe('ManifestValidator', () => {
   });
 
   it('reads apiextensions v1beta1 spec.validation and keeps unknown fields as v1beta1 does', () => {
+    const s3 = (spec: Record<string, unknown>) => ({ apiVersion: 'edgefs.rook.io/v1', kind: 'S3', metadata: { name: 's3' }, spec });
+    expect(messages(s3({ instances: 1, chunkCacheSize: '1Gi', notInTheGoType: true }))).toEqual([]);
+    expect(messages(s3({ instances: 0 }))).toEqual(['edgefs.rook.io/v1 S3 s3: /spec/instances must be >= 1']);
+  });
+
+  it("applies bucketbridge's own S3X schema as well as the EdgeFS CRD, which only declares instances", () => {
     const s3x = (spec: Record<string, unknown>) => ({ apiVersion: 'edgefs.rook.io/v1', kind: 'S3X', metadata: { name: 's3x' }, spec });
-    expect(messages(s3x({ instances: 1, chunkCacheSize: '1Gi' }))).toEqual([]);
-    expect(messages(s3x({ instances: 0 }))).toEqual(['edgefs.rook.io/v1 S3X s3x: /spec/instances must be >= 1']);
+    expect(messages(s3x({ instances: 1, port: 3000, chunkCacheSize: '1Gi', placement: {}, annotations: null }))).toEqual([]);
+    expect(messages(s3x({ instances: 0, securPort: 3001, serviceType: 'Ingress' }))).toEqual([
+      'edgefs.rook.io/v1 S3X s3x: /spec/instances must be >= 1',
+      "edgefs.rook.io/v1 S3X s3x: /spec (bucketbridge S3X schema) must NOT have additional properties: 'securPort'",
+      'edgefs.rook.io/v1 S3X s3x: /spec/instances (bucketbridge S3X schema) must be >= 1',
+      'edgefs.rook.io/v1 S3X s3x: /spec/serviceType (bucketbridge S3X schema) must be equal to one of the allowed values: ["ClusterIP","NodePort","LoadBalancer"]',
+    ]);
+    const upper = { ...s3x({ instances: 1 }), metadata: { name: 's3xCola' } };
+    expect(messages(upper)).toEqual([
+      'edgefs.rook.io/v1 S3X s3xCola: /metadata/name (bucketbridge S3X schema) must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"',
+    ]);
+  });
+
+  it("applies bucketbridge's own Cosmos schema, since the Zenko CRD declares no properties", () => {
+    const cosmos = (rclone: Record<string, unknown>) => ({
+      apiVersion: 'zenko.io/v1alpha1',
+      kind: 'Cosmos',
+      metadata: { name: 'my-aws' },
+      spec: { pfsd: { enabled: false }, rclone },
+    });
+    const destination = { endpoint: 'http://zenko-cloudserver', region: 'my-aws', bucket: 'mirror', existingSecret: 'zenko-metadata-ingestion' };
+    const source = { type: 's3', provider: 'AWS', region: 'us-east-1', bucket: 'aws-bucket', existingSecret: 'my-aws' };
+    expect(messages(cosmos({ schedule: '@hourly', source, destination, options: { transfers: 32, 'cache-workers': 8 } }))).toEqual([]);
+    expect(
+      messages(cosmos({ schedule: '0 8 * * * *', source: { ...source, existingSecret: undefined, secret_access_key: 'x' }, destination: {} })),
+    ).toEqual([
+      'zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/schedule (bucketbridge Cosmos schema) must match format "kubernetes-cron"',
+      "zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/source (bucketbridge Cosmos schema) must have required property 'existingSecret'",
+      'zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/source (bucketbridge Cosmos schema) must match "then" schema',
+      'zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/source/secret_access_key (bucketbridge Cosmos schema) must NOT be valid',
+      "zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/destination (bucketbridge Cosmos schema) must have required property 'endpoint'",
+      "zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/destination (bucketbridge Cosmos schema) must have required property 'region'",
+      "zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/destination (bucketbridge Cosmos schema) must have required property 'bucket'",
+      "zenko.io/v1alpha1 Cosmos my-aws: /spec/rclone/destination (bucketbridge Cosmos schema) must have required property 'existingSecret'",
+    ]);
   });
 
   it('passes an object that matches any of several releases of the same kind, else reports each', () => {

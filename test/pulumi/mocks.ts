@@ -28,6 +28,18 @@ const KNOWN_TYPES = new Set([
   'aws:sns/topic:Topic',
   'kubernetes:batch/v1:Job',
   'pulumi-nodejs:dynamic/bucketbridge:BatchReplicationJob',
+  'bucketbridge:aws:CamelReplicatorAws',
+  'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  'aws:s3/bucketNotification:BucketNotification',
+  'aws:sqs/queue:Queue',
+  'aws:sqs/queuePolicy:QueuePolicy',
+  'aws:iam/user:User',
+  'aws:iam/userPolicy:UserPolicy',
+  'aws:iam/accessKey:AccessKey',
+  'aws:eks/podIdentityAssociation:PodIdentityAssociation',
+  'kubernetes:core/v1:Secret',
+  'bucketbridge:kubernetes:ChartDeployment',
+  'kubernetes:yaml/v2:ConfigGroup',
 ]);
 
 const DEFAULT_ACCOUNT = '111111111111';
@@ -123,6 +135,19 @@ export async function installMocks(): Promise<MockState> {
           case 'pulumi-nodejs:dynamic/bucketbridge:BatchReplicationJob':
             outputs.jobId = 'job-0001';
             break;
+          case 'aws:sqs/queue:Queue': {
+            const region = String(providers.get(providerName(args.provider) ?? '')?.region);
+            outputs.arn = `arn:aws:sqs:${region}:${account}:${String(inputs.name)}`;
+            outputs.url = `https://sqs.${region}.amazonaws.com/${account}/${String(inputs.name)}`;
+            break;
+          }
+          case 'aws:iam/user:User':
+            outputs.arn = `arn:aws:iam::${account}:user/${String(inputs.name)}`;
+            outputs.uniqueId = 'AIDAEXAMPLEUNIQUEID01';
+            break;
+          case 'aws:iam/accessKey:AccessKey':
+            outputs.secret = 'mock-secret-access-key';
+            return { id: 'AKIAMOCKACCESSKEY001', state: outputs };
         }
         return { id: args.name, state: outputs };
       },

@@ -63,4 +63,29 @@ describe('cdk8s validation plugin', () => {
       'ceph.rook.io/v1 CephObjectStore multisite-store: /spec/gateway/port must be integer',
     );
   });
+
+  it("fails the synth on a Cosmos that breaks bucketbridge's Cosmos schema, which the upstream CRD would pass", async () => {
+    const cosmos = {
+      apiVersion: 'zenko.io/v1alpha1',
+      kind: 'Cosmos',
+      metadata: { name: 'my-aws', namespace: 'zenko' },
+      spec: {
+        rclone: {
+          schedule: '0 8 * * * *',
+          destination: { endpoint: 'http://zenko-cloudserver', region: 'my-aws', bucket: 'aws-bucket-name', accessKey: 'AKIA' },
+        },
+      },
+    };
+    const result = await run([cosmos]);
+    expect(result.status).toBe('failure');
+    expect(result.violations).toHaveLength(1);
+    expect(result.violations[0]?.violatingResources[0]?.locations).toEqual([
+      '/spec/rclone/schedule',
+      '/spec/rclone/destination',
+      '/spec/rclone/destination/accessKey',
+    ]);
+    expect(result.violations[0]?.recommendation).toContain(
+      'zenko.io/v1alpha1 Cosmos zenko/my-aws: /spec/rclone/schedule (bucketbridge Cosmos schema) must match format "kubernetes-cron"',
+    );
+  });
 });
