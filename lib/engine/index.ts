@@ -1,3 +1,4 @@
+import './peers';
 export * from './commands/sync-engine';
 export * from './errors';
 export * from './tuning';

@@ -1,3 +1,4 @@
+import './peers';
 export * from './ceph-multisite';
 export * from './s3x-service';
 export * from './cosmos-location';

@@ -1,8 +1,10 @@
 /**
  * Pure pieces of a copy-engine backfill: the container command and environment that run
  * `bucketbridge copy SRC DST` once, with remotes configured in rclone's environment convention
- * and credentials taken from Kubernetes Secrets by reference, never as literals.
+ * (rendered by `remote-credentials.ts`): credentials from the pod's identity (IRSA, Pod Identity,
+ * the default chain) or from Kubernetes Secrets by reference, never as literals.
  */
+import { remoteEnvironment, type S3RemoteSpec } from './remote-credentials';
 
 /** A key of a Kubernetes Secret in the Job's namespace. */
 export interface SecretKeyRef {
@@ -11,15 +13,14 @@ export interface SecretKeyRef {
 }
 
 /** One side of the copy. */
-export interface CopyRemote<V = string> {
+export interface CopyRemote {
   /** Remote name, lowercase; becomes the `RCLONE_CONFIG_<NAME>_*` variables and `name:bucket`. */
   readonly name: string;
   readonly bucketName: string;
   /** Key prefix, copied as a directory (`name:bucket/prefix`). */
   readonly prefix: string;
-  readonly region: V;
-  readonly accessKeyId: SecretKeyRef;
-  readonly secretAccessKey: SecretKeyRef;
+  /** Provider, endpoint, region and credentials of the remote. */
+  readonly spec: S3RemoteSpec;
 }
 
 /** A container env var in Kubernetes' shape. */
@@ -27,26 +28,15 @@ export type EnvVar<V = string> =
   | { readonly name: string; readonly value: V | string }
   | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: SecretKeyRef } };
 
-function remoteEnv<V>(remote: CopyRemote<V>): EnvVar<V>[] {
-  const prefix = `RCLONE_CONFIG_${remote.name.toUpperCase()}`;
-  return [
-    { name: `${prefix}_TYPE`, value: 's3' },
-    { name: `${prefix}_PROVIDER`, value: 'AWS' },
-    { name: `${prefix}_REGION`, value: remote.region },
-    { name: `${prefix}_ACCESS_KEY_ID`, valueFrom: { secretKeyRef: remote.accessKeyId } },
-    { name: `${prefix}_SECRET_ACCESS_KEY`, valueFrom: { secretKeyRef: remote.secretAccessKey } },
-  ];
-}
-
-function remotePath(remote: CopyRemote<unknown>): string {
+function remotePath(remote: CopyRemote): string {
   const prefix = remote.prefix.replace(/\/+$/, '');
   return prefix === '' ? `${remote.name}:${remote.bucketName}` : `${remote.name}:${remote.bucketName}/${prefix}`;
 }
 
 /** `args` and `env` of the copy container for `source` -> `destination`. */
-export function copyContainer<V>(source: CopyRemote<V>, destination: CopyRemote<V>) {
+export function copyContainer(source: CopyRemote, destination: CopyRemote) {
   return {
     args: ['copy', remotePath(source), remotePath(destination)],
-    env: [...remoteEnv(source), ...remoteEnv(destination)],
+    env: [...remoteEnvironment(source.name, source.spec), ...remoteEnvironment(destination.name, destination.spec)],
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Problems } from './errors';
 
 /**
@@ -125,14 +126,60 @@ export interface CrrRuleProps<V = string> {
 
 /** What the model needs to know about a bucket (the component adds the provider). */
 export interface CrrBucketProps<V = string> {
-  /** Bucket name (S3's `Bucket`). Created with this exact name, or adopted by it. */
-  readonly bucketName: string;
+  /**
+   * Bucket name (S3's `Bucket`). Created with this exact name, or adopted by it. May be a value
+   * known only at deploy time (a Pulumi `Input`); then `id` is required.
+   */
+  readonly bucketName: V | string;
+  /**
+   * Stable id of the bucket within the replication: it names the bucket's Pulumi resources and
+   * rules refer to a destination by it. Renaming it is a breaking change.
+   * @default - the bucket name; required when the name is not a plain string
+   */
+  readonly id?: string;
   /**
    * Adopt an existing bucket instead of creating it. An adopted bucket's versioning, encryption,
    * public access block and policy are left as they are.
    * @default false
    */
   readonly adopt?: boolean;
+  /**
+   * Confirms that this component may replace the adopted bucket's replication configuration.
+   * S3 keeps ONE replication configuration per bucket: putting this component's rules DELETES
+   * every rule the bucket already has (and `pulumi destroy` deletes the whole configuration).
+   * Required for an adopted source, and for the adopted destination of a two-way pair (the
+   * reverse direction replicates from it). Merge existing rules into `rules` instead if you need
+   * them.
+   * @default false
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketReplication.html
+   */
+  readonly replaceExistingRules?: boolean;
+  /**
+   * Server-side encryption with the bucket's KMS key: SSE-KMS or dual-layer DSSE-KMS. For a
+   * created bucket it is its default encryption; for an adopted one it declares what the
+   * source's objects are encrypted with (DSSE-KMS replication needs `kms:GenerateDataKey` on the
+   * replica key).
+   * @default 'aws:kms' when `kmsKeyArn` is set
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingDSSEncryption.html
+   */
+  readonly sseAlgorithm?: 'aws:kms' | 'aws:kms:dsse';
+  /**
+   * S3 Bucket Keys: turned on for a created SSE-KMS bucket (far fewer KMS requests); declared
+   * for an adopted one. With Bucket Keys, S3 uses the bucket ARN instead of the object ARN as
+   * KMS encryption context and calls `kms:Decrypt` on the replica key, so the replication role's
+   * policy allows both. Not supported with DSSE-KMS.
+   * @default - true for a created bucket with `kmsKeyArn` and SSE-KMS, otherwise false
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+   */
+  readonly bucketKeyEnabled?: boolean;
+  /**
+   * S3 Object Lock: enabled on a created bucket, declared for an adopted one. When the source
+   * uses it, retention and legal hold are replicated (the role may read them) and every
+   * destination must use it too.
+   * @default false
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html#object-lock-managing-replication
+   */
+  readonly objectLock?: boolean;
   /**
    * Versioning state of an adopted bucket, as declared by you. Replication needs `Enabled` on
    * both sides; this component does not switch versioning on for a bucket it does not own,
@@ -202,8 +249,13 @@ export interface CrrProps<V = string> {
 
 /** A bucket with defaults resolved. */
 export interface ResolvedBucket<V> {
-  readonly bucketName: string;
+  /** Stable id: names resources, referenced by rules. */
+  readonly key: string;
+  readonly bucketName: V | string;
   readonly adopt: boolean;
+  readonly bucketKey: boolean;
+  readonly dsse: boolean;
+  readonly objectLock: boolean;
   readonly kmsKeyArn: V | undefined;
   /** Destination account id when cross-account, else undefined. */
   readonly accountId: string | undefined;
@@ -215,6 +267,7 @@ export interface ResolvedBucket<V> {
 export interface ResolvedRule<V> {
   readonly id: string;
   readonly priority: number;
+  /** `key` of the destination bucket. */
   readonly destination: string;
   readonly prefix: string;
   readonly tags: Readonly<Record<string, string>>;
@@ -245,13 +298,43 @@ export function isBucketName(name: string): boolean {
   return BUCKET_NAME.test(name);
 }
 
+/** The bucket's stable id: `id`, else its name when that is a plain string. */
+function bucketKey(bucket: CrrBucketProps<unknown>): string | undefined {
+  return bucket.id ?? (typeof bucket.bucketName === 'string' ? bucket.bucketName : undefined);
+}
+
 function checkBucket(problems: Problems, prop: string, bucket: CrrBucketProps<unknown>): void {
-  problems.check(
-    isBucketName(bucket.bucketName),
-    `${prop}.bucketName`,
-    'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
-    bucket.bucketName,
-  );
+  if (typeof bucket.bucketName === 'string') {
+    problems.check(
+      isBucketName(bucket.bucketName),
+      `${prop}.bucketName`,
+      'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+      bucket.bucketName,
+    );
+  } else {
+    problems.check(
+      bucket.id !== undefined,
+      `${prop}.id`,
+      "is required when bucketName is not a plain string: it names the bucket's resources and rules refer to it",
+      bucket.id,
+    );
+  }
+  if (bucket.id !== undefined) {
+    problems.check(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(bucket.id), `${prop}.id`, 'must be 1-63 letters, digits, dots, hyphens or underscores', bucket.id);
+  }
+  const sseAlgorithm = bucket.sseAlgorithm;
+  if (sseAlgorithm !== undefined) {
+    problems.check(bucket.kmsKeyArn !== undefined, `${prop}.sseAlgorithm`, 'needs kmsKeyArn', sseAlgorithm);
+  }
+  if (bucket.bucketKeyEnabled === true) {
+    problems.check(bucket.kmsKeyArn !== undefined, `${prop}.bucketKeyEnabled`, 'needs kmsKeyArn: S3 Bucket Keys only apply to SSE-KMS', true);
+    problems.check(
+      sseAlgorithm !== 'aws:kms:dsse',
+      `${prop}.bucketKeyEnabled`,
+      "must be false with sseAlgorithm 'aws:kms:dsse': S3 Bucket Keys are not supported for DSSE-KMS",
+      true,
+    );
+  }
   const versioning = bucket.versioning ?? 'Enabled';
   problems.check(
     versioning === 'Enabled',
@@ -272,6 +355,11 @@ export function resolveCrr<V>(problems: Problems, props: CrrProps<V>): ResolvedC
   const twoWay = props.twoWay ?? false;
 
   checkBucket(problems, 'source', props.source);
+  const replaceRule =
+    'must be true to adopt a source bucket: S3 keeps one replication configuration per bucket and this component replaces it, deleting every rule it does not declare';
+  if (props.source.adopt === true) {
+    problems.check(props.source.replaceExistingRules === true, 'source.replaceExistingRules', replaceRule, props.source.replaceExistingRules);
+  }
   if (props.source.accountId !== undefined) {
     problems.check(ACCOUNT_ID.test(props.source.accountId), 'source.accountId', 'must be a 12-digit AWS account id', props.source.accountId);
   }
@@ -282,12 +370,34 @@ export function resolveCrr<V>(problems: Problems, props: CrrProps<V>): ResolvedC
     'needs exactly one destination (a two-way pair)',
     props.destinations.map((d) => d.bucketName),
   );
-  const names = new Set<string>([props.source.bucketName]);
+  const keys = new Set<string | undefined>([bucketKey(props.source)]);
   props.destinations.forEach((d, i) => {
     const prop = `destinations[${i}]`;
     checkBucket(problems, prop, d);
-    problems.check(!names.has(d.bucketName), `${prop}.bucketName`, 'must differ from the source and other destinations', d.bucketName);
-    names.add(d.bucketName);
+    const key = bucketKey(d);
+    if (key !== undefined) {
+      problems.check(!keys.has(key), d.id === undefined ? `${prop}.bucketName` : `${prop}.id`, 'must differ from the source and other destinations', key);
+    }
+    keys.add(key);
+    if (twoWay && d.adopt === true) {
+      problems.check(d.replaceExistingRules === true, `${prop}.replaceExistingRules`, replaceRule, d.replaceExistingRules);
+    }
+    if (props.source.objectLock === true) {
+      problems.check(
+        d.objectLock === true,
+        `${prop}.objectLock`,
+        'must be true when the source uses Object Lock: S3 replicates locked objects only into a bucket with Object Lock enabled',
+        d.objectLock,
+      );
+    }
+    if (twoWay && d.objectLock === true) {
+      problems.check(
+        props.source.objectLock === true,
+        'source.objectLock',
+        'must be true when the destination of a two-way pair uses Object Lock: the reverse direction replicates locked objects into it',
+        props.source.objectLock,
+      );
+    }
     if (d.accountId !== undefined) {
       problems.check(ACCOUNT_ID.test(d.accountId), `${prop}.accountId`, 'must be a 12-digit AWS account id', d.accountId);
     }
@@ -324,7 +434,7 @@ export function resolveCrr<V>(problems: Problems, props: CrrProps<V>): ResolvedC
   problems.check(props.rules.length > 0, 'rules', 'must contain at least one rule', props.rules);
   const ids = new Map<string, number>();
   const priorities = new Map<number, number>();
-  const destinationNames = props.destinations.map((d) => d.bucketName);
+  const destinationNames = props.destinations.map((d) => bucketKey(d) ?? '');
   const rules: ResolvedRule<V>[] = [];
   const claimed = new Set(props.rules.flatMap((r) => (r.priority === undefined ? [] : [r.priority])));
   let nextPriority = 0;
@@ -365,7 +475,7 @@ export function resolveCrr<V>(problems: Problems, props: CrrProps<V>): ResolvedC
       `must name one of the destinations (${destinationNames.join(', ')})`,
       rule.destination,
     );
-    const dest = props.destinations.find((d) => d.bucketName === destination);
+    const dest = props.destinations.find((d) => bucketKey(d) === destination);
 
     const tags = rule.tags ?? {};
     const hasTags = Object.keys(tags).length > 0;
@@ -443,8 +553,12 @@ export function resolveCrr<V>(problems: Problems, props: CrrProps<V>): ResolvedC
   problems.throwIfAny();
 
   const resolveBucket = (b: CrrBucketProps<V> & Partial<CrrDestinationProps<V>>): ResolvedBucket<V> => ({
+    key: bucketKey(b) ?? '',
     bucketName: b.bucketName,
     adopt: b.adopt ?? false,
+    bucketKey: b.kmsKeyArn !== undefined && (b.bucketKeyEnabled ?? (!(b.adopt ?? false) && b.sseAlgorithm !== 'aws:kms:dsse')),
+    dsse: b.kmsKeyArn !== undefined && b.sseAlgorithm === 'aws:kms:dsse',
+    objectLock: b.objectLock ?? false,
     kmsKeyArn: b.kmsKeyArn,
     accountId: b.accountId,
     ownerOverride: b.accountId !== undefined && (b.ownerOverride ?? true),
@@ -483,7 +597,7 @@ export function reverseCrr<V>(crr: ResolvedCrr<V>): ResolvedCrr<V> {
     destinations: [reversedSource],
     rules: crr.rules.map((r) => ({
       ...r,
-      destination: crr.source.bucketName,
+      destination: crr.source.key,
       replicaKmsKeyArn: r.sseKmsEncryptedObjects ? crr.source.kmsKeyArn : undefined,
     })),
     twoWay: true,
@@ -505,7 +619,8 @@ const enabled = (on: boolean): { status: 'Enabled' | 'Disabled' } => ({ status: 
  */
 export function renderReplicationRules<V>(crr: ResolvedCrr<V>, partition: string) {
   return crr.rules.map((rule) => {
-    const destination = crr.destinations.find((d) => d.bucketName === rule.destination);
+    const destination = crr.destinations.find((d) => d.key === rule.destination);
+    if (destination === undefined) throw new Error(`rule ${rule.id} names no resolved destination`);
     const tagEntries = Object.entries(rule.tags);
     const [onlyTag] = tagEntries;
     const filter =
@@ -528,10 +643,10 @@ export function renderReplicationRules<V>(crr: ResolvedCrr<V>, partition: string
             }
           : undefined,
       destination: {
-        bucket: bucketArn(partition, rule.destination),
+        bucket: bucketArn(partition, nameOf(destination)),
         storageClass: rule.storageClass,
-        account: destination?.accountId,
-        accessControlTranslation: destination?.ownerOverride ? { owner: 'Destination' } : undefined,
+        account: destination.accountId,
+        accessControlTranslation: destination.ownerOverride ? { owner: 'Destination' } : undefined,
         encryptionConfiguration:
           rule.replicaKmsKeyArn !== undefined ? { replicaKmsKeyId: rule.replicaKmsKeyArn } : undefined,
         metrics:
@@ -593,20 +708,60 @@ export function s3ViaService(region: string): string {
   return `s3.${region}.amazonaws.com`;
 }
 
+/** The name of a resolved bucket, which must be known by now (render inside `apply`). */
+function nameOf(bucket: ResolvedBucket<unknown>): string {
+  if (typeof bucket.bucketName !== 'string') throw new Error(`the name of bucket ${bucket.key} is not known yet`);
+  return bucket.bucketName;
+}
+
+/**
+ * Values of `kms:EncryptionContext:aws:s3:arn` S3 uses for a bucket's objects: the object ARN,
+ * and with S3 Bucket Keys the bucket ARN (objects written before Bucket Keys keep the former).
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html#bucket-key-replication
+ */
+function encryptionContexts(arn: string, bucketKeys: boolean): string[] {
+  return bucketKeys ? [`${arn}/*`, arn] : [`${arn}/*`];
+}
+
+/**
+ * KMS actions on a replica key: encrypt; `kms:GenerateDataKey` when the source holds DSSE-KMS
+ * objects (dual-layer encryption generates a data key); `kms:Decrypt` when the destination uses
+ * S3 Bucket Keys (S3 verifies the bucket key before using it).
+ */
+function replicaKeyActions(source: ResolvedBucket<unknown>, destination: ResolvedBucket<unknown>): string[] {
+  return [
+    'kms:Encrypt',
+    ...(source.dsse ? ['kms:GenerateDataKey'] : []),
+    ...(destination.bucketKey ? ['kms:Decrypt'] : []),
+  ];
+}
+
+function single(actions: string[]): string | string[] {
+  return actions.length === 1 ? (actions[0] as string) : actions;
+}
+
+function destinationOf<V>(crr: ResolvedCrr<V>, key: string): ResolvedBucket<V> {
+  const destination = crr.destinations.find((d) => d.key === key);
+  if (destination === undefined) throw new Error(`no resolved destination ${key}`);
+  return destination;
+}
+
 /**
  * Least-privilege permission policy of the replication role for one direction: read the source's
- * replication configuration and object versions, replicate into each destination's objects, and,
- * only when SSE-KMS objects are replicated, decrypt with the source key and encrypt with each
- * replica key, each through S3 in its own region.
+ * replication configuration and object versions (with retention and legal hold when the source
+ * uses Object Lock), replicate into each destination's objects, and, only when SSE-KMS objects
+ * are replicated, decrypt with the source key and encrypt with each replica key, each through S3
+ * in its own region.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html#object-lock-managing-replication
  */
 export function replicationRolePolicy<V>(
   crr: ResolvedCrr<V>,
   partition: string,
   viaServices: KmsViaServices<V>,
 ): PolicyDocument<V | string> {
-  const source = bucketArn(partition, crr.source.bucketName);
+  const source = bucketArn(partition, nameOf(crr.source));
   const statements: PolicyStatement<V | string>[] = [
     {
       Sid: 'ReadSourceReplicationConfiguration',
@@ -617,11 +772,16 @@ export function replicationRolePolicy<V>(
     {
       Sid: 'ReadSourceObjectVersions',
       Effect: 'Allow',
-      Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+      Action: [
+        's3:GetObjectVersionForReplication',
+        's3:GetObjectVersionAcl',
+        's3:GetObjectVersionTagging',
+        ...(crr.source.objectLock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : []),
+      ],
       Resource: [`${source}/*`],
     },
   ];
-  const used = crr.destinations.filter((d) => crr.rules.some((r) => r.destination === d.bucketName));
+  const used = crr.destinations.filter((d) => crr.rules.some((r) => r.destination === d.key));
   for (const overrides of [false, true]) {
     const group = used.filter((d) => d.ownerOverride === overrides);
     if (group.length > 0) {
@@ -629,7 +789,7 @@ export function replicationRolePolicy<V>(
         Sid: overrides ? 'ReplicateIntoDestinationsAsOwner' : 'ReplicateIntoDestinations',
         Effect: 'Allow',
         Action: replicateActions(overrides),
-        Resource: group.map((d) => `${bucketArn(partition, d.bucketName)}/*`),
+        Resource: group.map((d) => `${bucketArn(partition, nameOf(d))}/*`),
       });
     }
   }
@@ -643,7 +803,7 @@ export function replicationRolePolicy<V>(
       Condition: {
         StringLike: {
           'kms:ViaService': viaServices.source,
-          'kms:EncryptionContext:aws:s3:arn': [`${source}/*`],
+          'kms:EncryptionContext:aws:s3:arn': encryptionContexts(source, crr.source.bucketKey),
         },
       },
     });
@@ -652,20 +812,79 @@ export function replicationRolePolicy<V>(
     if (rule.replicaKmsKeyArn === undefined) return;
     const viaService = viaServices.destinations[rule.destination];
     if (viaService === undefined) throw new Error(`no kms:ViaService given for destination ${rule.destination}`);
+    const destination = destinationOf(crr, rule.destination);
     statements.push({
       Sid: `EncryptReplicas${sidSuffix(rule.id)}`,
       Effect: 'Allow',
-      Action: 'kms:Encrypt',
+      Action: single(replicaKeyActions(crr.source, destination)),
       Resource: [rule.replicaKmsKeyArn],
       Condition: {
         StringLike: {
           'kms:ViaService': viaService,
-          'kms:EncryptionContext:aws:s3:arn': [`${bucketArn(partition, rule.destination)}/*`],
+          'kms:EncryptionContext:aws:s3:arn': encryptionContexts(bucketArn(partition, nameOf(destination)), destination.bucketKey),
         },
       },
     });
   });
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The key-policy statement each cross-account destination's replica key needs: a KMS key in
+ * another account only accepts the replication role when its own key policy names it (an IAM
+ * policy in the source account is not enough). Add it to the replica key's policy in the
+ * destination account. By destination `key`; destinations in the source's account, or without
+ * a replica key, need none.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+ */
+export function replicaKeyPolicyStatements<V>(
+  crr: ResolvedCrr<V>,
+  partition: string,
+  viaServices: KmsViaServices<V>,
+  replicationRoleArn: V | string,
+): Record<string, PolicyStatement<V | string>> {
+  const statements: Record<string, PolicyStatement<V | string>> = {};
+  for (const destination of crr.destinations) {
+    if (destination.accountId === undefined) continue;
+    const keyed = crr.rules.filter((r) => r.destination === destination.key && r.sseKmsEncryptedObjects && r.replicaKmsKeyArn !== undefined);
+    if (keyed.length === 0) continue;
+    const viaService = viaServices.destinations[destination.key];
+    if (viaService === undefined) throw new Error(`no kms:ViaService given for destination ${destination.key}`);
+    statements[destination.key] = {
+      Sid: 'AllowSourceReplicationRoleToEncryptReplicas',
+      Effect: 'Allow',
+      Principal: { AWS: replicationRoleArn },
+      Action: single(replicaKeyActions(crr.source, destination)),
+      Resource: '*',
+      Condition: {
+        StringLike: {
+          'kms:ViaService': viaService,
+          'kms:EncryptionContext:aws:s3:arn': encryptionContexts(bucketArn(partition, nameOf(destination)), destination.bucketKey),
+        },
+      },
+    };
+  }
+  return statements;
+}
+
+/** Characters IAM allows in role names. */
+const IAM_NAME_CHARS = /[^\w+=,.@-]/g;
+/** IAM caps `namePrefix` at 38 characters (role names at 64 with the generated 26-character suffix). */
+export const IAM_NAME_PREFIX_CHARS = 38;
+
+/**
+ * An IAM role name prefix from a logical prefix: kept as it is when it fits and only uses the
+ * characters IAM allows; otherwise cut, with 8 hex digits of its SHA-256 appended, so two long
+ * names (a forward and a reverse role, say) stay distinct and within IAM's limit.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names
+ */
+export function iamNamePrefix(logical: string, maxChars = IAM_NAME_PREFIX_CHARS): string {
+  const clean = logical.replace(IAM_NAME_CHARS, '-');
+  if (clean === logical && logical.length <= maxChars) return logical;
+  const hash = createHash('sha256').update(logical).digest('hex').slice(0, 8);
+  const head = clean.slice(0, maxChars - hash.length - 2).replace(/-+$/, '');
+  return `${head}-${hash}-`;
 }
 
 function sidSuffix(id: string): string {
@@ -683,7 +902,7 @@ export function destinationBucketPolicy<V>(
   destination: ResolvedBucket<V>,
   replicationRoleArn: V,
 ): PolicyDocument<V | string> {
-  const arn = bucketArn(partition, destination.bucketName);
+  const arn = bucketArn(partition, nameOf(destination));
   return {
     Version: '2012-10-17',
     Statement: [
@@ -706,7 +925,7 @@ export function destinationBucketPolicy<V>(
 }
 
 /** One CloudWatch alarm on an S3 replication metric, before rendering. */
-export interface ReplicationAlarmSpec {
+export interface ReplicationAlarmSpec<V = string> {
   /** Role suffix of the Pulumi name, e.g. `failed-all-objects`. */
   readonly role: string;
   readonly metricName: 'OperationsFailedReplication' | 'ReplicationLatency';
@@ -714,7 +933,7 @@ export interface ReplicationAlarmSpec {
   readonly threshold: number;
   readonly periodSeconds: number;
   readonly evaluationPeriods: number;
-  readonly dimensions: { readonly SourceBucket: string; readonly DestinationBucket: string; readonly RuleId: string };
+  readonly dimensions: { readonly SourceBucket: V | string; readonly DestinationBucket: V | string; readonly RuleId: string };
   readonly description: string;
 }
 
@@ -744,16 +963,16 @@ export function replicationAlarmSpecs<V>(
   crr: ResolvedCrr<V>,
   thresholds: ReplicationAlarmThresholds,
   rolePrefix = '',
-): ReplicationAlarmSpec[] {
+): ReplicationAlarmSpec<V>[] {
   return crr.rules
     .filter((r) => r.metrics || r.replicationTimeControl)
     .flatMap((rule) => {
       const dimensions = {
         SourceBucket: crr.source.bucketName,
-        DestinationBucket: rule.destination,
+        DestinationBucket: destinationOf(crr, rule.destination).bucketName,
         RuleId: rule.id,
       };
-      const where = `${crr.source.bucketName} -> ${rule.destination} (rule ${rule.id})`;
+      const where = `${crr.source.key} -> ${rule.destination} (rule ${rule.id})`;
       return [
         {
           role: `${rolePrefix}failed-${rule.id}`,

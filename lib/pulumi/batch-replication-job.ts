@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type {
+  S3ControlClientConfig,
   CreateJobCommandInput,
   DescribeJobCommandInput,
   UpdateJobStatusCommandInput,
@@ -80,9 +81,88 @@ const INPUT_KEYS: readonly (keyof BatchReplicationJobInputs)[] = [
   'clientRequestToken',
 ];
 
-/** AWS shared-config profile for the provider's S3 Control client, recorded with the inputs. */
-interface ProviderInputs extends BatchReplicationJobInputs {
+/** One role assumed on the way to the job's identity, as in `aws.ProviderArgs.assumeRoles`. */
+export interface BatchReplicationAssumeRole {
+  readonly roleArn: pulumi.Input<string>;
+  /** @default 'bucketbridge-batch-replication' */
+  readonly sessionName?: pulumi.Input<string>;
+  /** @default - none */
+  readonly externalId?: pulumi.Input<string>;
+}
+
+/**
+ * The AWS identity the job is created and cancelled with: the settings of the source's
+ * `aws.Provider`, whose credentials a dynamic provider cannot use directly.
+ */
+export interface BatchReplicationIdentity {
+  /** @default - no profile: the default credential chain, or the keys below */
+  readonly profile?: pulumi.Input<string | undefined>;
+  /** @default - no explicit keys */
+  readonly accessKey?: pulumi.Input<string | undefined>;
+  /** @default - no explicit keys */
+  readonly secretKey?: pulumi.Input<string | undefined>;
+  /** Session token of temporary keys. @default - none */
+  readonly token?: pulumi.Input<string | undefined>;
+  /** Roles assumed in order, each with the credentials of the one before. @default - none */
+  readonly assumeRoles?: pulumi.Input<pulumi.Input<BatchReplicationAssumeRole>[]>;
+}
+
+/** The identity once resolved, as the provider stores it (a Pulumi secret). */
+export interface ResolvedIdentity {
   readonly profile?: string;
+  readonly accessKey?: string;
+  readonly secretKey?: string;
+  readonly token?: string;
+  readonly assumeRoles?: readonly { readonly roleArn: string; readonly sessionName?: string; readonly externalId?: string }[];
+}
+
+/** What the provider records: the job's inputs and the identity it acts with. */
+interface ProviderInputs extends BatchReplicationJobInputs {
+  readonly identity?: ResolvedIdentity;
+}
+
+/** The credential providers of `@aws-sdk/credential-providers` the job's identity uses. */
+export interface CredentialProviders {
+  fromIni(init: { profile: string }): unknown;
+  fromTemporaryCredentials(options: {
+    params: { RoleArn: string; RoleSessionName: string; ExternalId?: string };
+    masterCredentials?: unknown;
+    clientConfig: { region: string };
+  }): unknown;
+}
+
+/**
+ * S3 Control client configuration for an identity, resolved the way the AWS provider does:
+ * explicit keys, else the profile, else the default chain; then each role of `assumeRoles`
+ * assumed in turn on top of it.
+ */
+export function s3ControlConfig(
+  region: string,
+  identity: ResolvedIdentity | undefined,
+  providers: CredentialProviders,
+): { region: string; credentials?: unknown } {
+  let credentials: unknown;
+  if (identity?.accessKey && identity.secretKey) {
+    credentials = {
+      accessKeyId: identity.accessKey,
+      secretAccessKey: identity.secretKey,
+      ...(identity.token ? { sessionToken: identity.token } : {}),
+    };
+  } else if (identity?.profile) {
+    credentials = providers.fromIni({ profile: identity.profile });
+  }
+  for (const role of identity?.assumeRoles ?? []) {
+    credentials = providers.fromTemporaryCredentials({
+      params: {
+        RoleArn: role.roleArn,
+        RoleSessionName: role.sessionName ?? 'bucketbridge-batch-replication',
+        ...(role.externalId ? { ExternalId: role.externalId } : {}),
+      },
+      ...(credentials === undefined ? {} : { masterCredentials: credentials }),
+      clientConfig: { region },
+    });
+  }
+  return credentials === undefined ? { region } : { region, credentials };
 }
 
 /**
@@ -91,11 +171,12 @@ interface ProviderInputs extends BatchReplicationJobInputs {
  * call as it is, whereas a captured module object would be serialized by value.
  */
 function lifecycleFor(inputs: ProviderInputs): BatchReplicationJobLifecycle {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { S3Control } = require('@aws-sdk/client-s3-control') as typeof import('@aws-sdk/client-s3-control');
-  return new BatchReplicationJobLifecycle(
-    new S3Control({ region: inputs.region, ...(inputs.profile ? { profile: inputs.profile } : {}) }),
-  );
+  const providers = require('@aws-sdk/credential-providers') as CredentialProviders;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const config = s3ControlConfig(inputs.region, inputs.identity, providers);
+  return new BatchReplicationJobLifecycle(new S3Control(config as S3ControlClientConfig));
 }
 
 function jobInputs(inputs: ProviderInputs): BatchReplicationJobInputs {
@@ -104,14 +185,19 @@ function jobInputs(inputs: ProviderInputs): BatchReplicationJobInputs {
   return picked as unknown as BatchReplicationJobInputs;
 }
 
-const provider: pulumi.dynamic.ResourceProvider<ProviderInputs, BatchReplicationJobOutputs> = {
+const provider: pulumi.dynamic.ResourceProvider<ProviderInputs, BatchReplicationJobOutputs & ProviderInputs> = {
   async create(inputs) {
     const created = await lifecycleFor(inputs).create(jobInputs(inputs));
-    return { id: created.id, outs: { ...created.outs, ...(inputs.profile ? { profile: inputs.profile } : {}) } };
+    return { id: created.id, outs: { ...created.outs, ...(inputs.identity ? { identity: inputs.identity } : {}) } };
   },
   async diff(_id, olds, news) {
     const replaces = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    const identityChanged = JSON.stringify(olds.identity ?? null) !== JSON.stringify(news.identity ?? null);
+    return { changes: replaces.length > 0 || identityChanged, replaces, deleteBeforeReplace: false };
+  },
+  /** Only the identity can change in place: a later cancel uses the new credentials. */
+  async update(_id, olds, news) {
+    return { outs: { ...olds, ...(news.identity ? { identity: news.identity } : {}) } };
   },
   async delete(id, outs) {
     await lifecycleFor(outs).delete(id, outs);
@@ -133,11 +219,12 @@ export interface BatchReplicationJobArgs {
   readonly trigger: pulumi.Input<string>;
   readonly clientRequestToken: pulumi.Input<string>;
   /**
-   * AWS shared-config profile the job is created with. Dynamic providers run in the Pulumi
-   * program's process and do not use an `aws.Provider`'s credentials.
+   * The identity the job is created and cancelled with: the source provider's settings. Dynamic
+   * providers run in the Pulumi program's process and cannot use an `aws.Provider`'s
+   * credentials. Stored in the state as a Pulumi secret.
    * @default - the default AWS credential chain (AWS_PROFILE, environment, instance role)
    */
-  readonly profile?: pulumi.Input<string>;
+  readonly identity?: BatchReplicationIdentity;
 }
 
 /**
@@ -148,6 +235,8 @@ export class BatchReplicationJob extends pulumi.dynamic.Resource {
   declare readonly jobId: pulumi.Output<string>;
 
   constructor(name: string, args: BatchReplicationJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, jobId: undefined }, opts, 'bucketbridge', 'BatchReplicationJob');
+    const { identity, ...job } = args;
+    const inputs = { ...job, identity: identity === undefined ? undefined : pulumi.secret(identity), jobId: undefined };
+    super(provider, name, inputs, { ...opts, additionalSecretOutputs: ['identity'] }, 'bucketbridge', 'BatchReplicationJob');
   }
 }

@@ -1,12 +1,14 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
-import * as k8s from '@pulumi/kubernetes';
+import type * as k8s from '@pulumi/kubernetes';
 import {
   DEFAULT_ALARM_THRESHOLDS,
   bucketArn,
   destinationBucketPolicy,
+  iamNamePrefix,
   isBucketName,
   renderReplicationRules,
+  replicaKeyPolicyStatements,
   replicationAlarmSpecs,
   replicationRolePolicy,
   resolveCrr,
@@ -20,14 +22,37 @@ import {
   type ResolvedCrr,
 } from '../model/crr';
 import { batchReplicationRolePolicy, clientRequestToken, type BatchReplicationStatus } from '../model/batch-replication';
-import { copyContainer, type SecretKeyRef } from '../model/copy-backfill';
+import { copyContainer, type CopyRemote } from '../model/copy-backfill';
 import { Problems } from '../model/errors';
-import { BatchReplicationJob } from './batch-replication-job';
+import { missingPeers, missingPeersMessage } from '../model/peers';
+import {
+  needsServiceAccountToken,
+  serviceAccountAnnotations,
+  validateRemotes,
+  type AssumeRole,
+  type EnvironmentCredentials,
+  type IrsaCredentials,
+  type PodIdentityCredentials,
+  type RemoteCredentials,
+  type S3RemoteSpec,
+  type SecretCredentials,
+} from '../model/remote-credentials';
+import { BatchReplicationJob, type BatchReplicationIdentity } from './batch-replication-job';
 
-/** Where a bucket lives: the provider fixes its region and account. */
+/** Where a bucket lives: the provider fixes its account (and region unless `region` is set). */
 interface BucketPlacement {
-  /** Provider for the bucket's region (and account); every resource of that side uses it. */
-  readonly provider: aws.Provider;
+  /**
+   * Provider for the bucket's account (and region); every resource of that side uses it.
+   * @default - for the source, the program's default AWS provider; for a destination, the source's provider
+   */
+  readonly provider?: aws.Provider;
+  /**
+   * Region of the bucket, set on each of its resources (`@pulumi/aws` v7's per-resource
+   * `region`), so a destination in the source's account needs no provider of its own.
+   * @default - the provider's region
+   * @see https://www.pulumi.com/registry/packages/aws/how-to-guides/multiple-regions/
+   */
+  readonly region?: pulumi.Input<string>;
   /**
    * Let `pulumi destroy` delete a created bucket that still holds objects.
    * @default false
@@ -110,10 +135,15 @@ export interface CrrBatchReplicationBackfillArgs {
    */
   readonly trigger?: string;
   /**
-   * AWS profile the job is created with (dynamic providers do not use the `aws.Provider`).
-   * @default - the default AWS credential chain
+   * The identity the job is created (and cancelled) with. The job is created by a dynamic
+   * provider, which cannot use an `aws.Provider`'s credentials, so pass the same settings you
+   * gave the source's provider: `profile`, explicit keys, and `assumeRoles` (the same array as
+   * `aws.ProviderArgs.assumeRoles`; roles are assumed in order). Stored as a Pulumi secret.
+   * @default - the source provider's `profile`, `accessKey`, `secretKey` and `token`; its
+   *   `assumeRoles` cannot be read back from the provider, so set them here when it uses them
+   * @see https://www.pulumi.com/registry/packages/aws/api-docs/provider/
    */
-  readonly profile?: pulumi.Input<string>;
+  readonly identity?: BatchReplicationIdentity;
   /**
    * Role assumed by S3 Batch Operations.
    * @default - a role trusted by `batchoperations.s3.amazonaws.com` is created
@@ -121,22 +151,18 @@ export interface CrrBatchReplicationBackfillArgs {
   readonly roleArn?: pulumi.Input<string>;
 }
 
-/** Credentials of one side of a copy job, as keys of a Kubernetes Secret. */
-export interface CopyJobCredentials {
-  readonly secretName: string;
-  /**
-   * Key of the Secret holding the access key id.
-   * @default 'AWS_ACCESS_KEY_ID'
-   * @see https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
-   */
-  readonly accessKeyIdKey?: string;
-  /**
-   * Key of the Secret holding the secret access key.
-   * @default 'AWS_SECRET_ACCESS_KEY'
-   * @see https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
-   */
-  readonly secretAccessKeyKey?: string;
-}
+/**
+ * Credentials of one side of a copy job. Prefer `irsa` or `podIdentity` on EKS: the Job then runs
+ * under its own ServiceAccount with short-lived credentials instead of long-lived keys. A
+ * Secret with keys stays possible (`kind: 'secret'`, or no `kind` at all).
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+ */
+export type CopyJobCredentials =
+  | (Omit<SecretCredentials, 'kind'> & { readonly kind?: 'secret' })
+  | IrsaCredentials
+  | PodIdentityCredentials
+  | EnvironmentCredentials;
 
 /**
  * Backfill of pre-existing objects by a one-shot copy-engine Kubernetes Job per enabled rule,
@@ -160,10 +186,28 @@ export interface CrrCopyJobBackfillArgs {
   /** Credentials that can read the source bucket. */
   readonly sourceCredentials: CopyJobCredentials;
   /**
+   * Role assumed on top of `sourceCredentials` to read the source.
+   * @default - the credentials are used as they are
+   */
+  readonly sourceAssumeRole?: AssumeRole;
+  /**
    * Credentials that can write the destination buckets.
    * @default - `sourceCredentials`
    */
   readonly destinationCredentials?: CopyJobCredentials;
+  /**
+   * Role assumed on top of the destination credentials to write the destinations, e.g. a role
+   * in the destination account.
+   * @default - the credentials are used as they are
+   */
+  readonly destinationAssumeRole?: AssumeRole;
+  /**
+   * Name of the ServiceAccount created for the Jobs; IRSA's role trust policy names it
+   * (`system:serviceaccount:<namespace>:<name>`), and a Pod Identity association binds it.
+   * @default - '<component name>-backfill'
+   * @see https://kubernetes.io/docs/concepts/security/service-accounts/
+   */
+  readonly serviceAccountName?: string;
 }
 
 export type CrrBackfillArgs = CrrBatchReplicationBackfillArgs | CrrCopyJobBackfillArgs;
@@ -206,11 +250,19 @@ export interface CrrReplicationArgs {
 
 const TYPE = 'bucketbridge:aws:CrrReplication';
 
+/** Provider and region of one bucket, as its resources get them. */
+interface Placement {
+  readonly provider: aws.Provider | undefined;
+  /** Set on each resource when the bucket's region differs from its provider's. */
+  readonly region: pulumi.Input<string> | undefined;
+}
+
 /** One replication direction after rendering. */
 interface Direction {
   readonly crr: ResolvedCrr<pulumi.Input<string>>;
   readonly prefix: string;
-  readonly sourceProvider: aws.Provider;
+  /** Placement of this direction's source bucket. */
+  readonly placement: Placement;
   /** Role brought by the user for this direction. */
   readonly givenRoleArn: pulumi.Input<string> | undefined;
 }
@@ -219,23 +271,40 @@ interface Direction {
 interface RenderContext {
   readonly name: string;
   readonly partition: pulumi.Output<string>;
+  /** Region of every bucket, by bucket key. */
   readonly regions: Readonly<Record<string, pulumi.Output<string>>>;
   readonly buckets: ReadonlyMap<string, BucketResources>;
-  /** Provider of every bucket, by bucket name. */
-  readonly providers: Readonly<Record<string, aws.Provider>>;
+  /** Placement of every bucket, by bucket key. */
+  readonly placements: Readonly<Record<string, Placement>>;
   readonly versionings: readonly pulumi.Resource[];
 }
 
 interface DirectionResources {
   readonly roleArn: pulumi.Output<string>;
-  /** Bucket policy JSON by cross-account destination bucket name. */
+  /** Bucket policy JSON by cross-account destination bucket key. */
   readonly policies: Record<string, pulumi.Output<string>>;
+  /** Replica key-policy statement JSON by cross-account destination bucket key. */
+  readonly keyPolicies: Record<string, pulumi.Output<string>>;
   readonly config: aws.s3.BucketReplicationConfig;
+}
+
+/** Resource args with the placement's region, when it has one. */
+function inRegion<T extends object>(placement: Placement, args: T): T & { region?: pulumi.Input<string> } {
+  return placement.region === undefined ? args : { ...args, region: placement.region };
+}
+
+/** The bucket's stable id (the model's `key`): `id`, else its plain-string name. */
+function keyOf(bucket: CrrSourceArgs | CrrDestinationArgs): string {
+  return bucket.id ?? String(bucket.bucketName);
 }
 
 /**
  * AWS S3 Cross-Region Replication between buckets in two regions (and optionally two accounts),
  * with a least-privilege role, V2 rules, two-way sync, declared backfill and alarms by default.
+ *
+ * Adopting a source bucket REPLACES its replication configuration (S3 keeps one per bucket):
+ * rules it has are deleted unless you copy them into `rules`. `replaceExistingRules: true`
+ * confirms it.
  *
  * Type token `bucketbridge:aws:CrrReplication`.
  */
@@ -251,10 +320,16 @@ export class CrrReplication extends pulumi.ComponentResource {
   /** Every alarm created, forward then reverse. */
   readonly alarmArns: pulumi.Output<string[]>;
   /**
-   * Bucket policy JSON per cross-account destination bucket name, whether attached or left for
-   * you to merge into an adopted bucket's policy.
+   * Bucket policy JSON per cross-account destination (by bucket id, the name unless `id` is
+   * set), whether attached or left for you to merge into an adopted bucket's policy.
    */
   readonly destinationPolicies: pulumi.Output<Record<string, string>>;
+  /**
+   * The statement (JSON) to add to the key policy of each cross-account destination's replica
+   * KMS key, by bucket id: a key in another account only lets the replication role encrypt
+   * replicas when its own key policy names the role.
+   */
+  readonly replicaKeyPolicyStatements: pulumi.Output<Record<string, string>>;
   /** The replication configuration resources, for `dependsOn`. */
   readonly replicationConfigs: aws.s3.BucketReplicationConfig[];
   /** S3 Batch Replication job id, with `backfill.kind` 'batchReplication'. */
@@ -266,47 +341,64 @@ export class CrrReplication extends pulumi.ComponentResource {
 
     const parent = { parent: this };
     const source = args.source;
-    const sourceProvider = source.provider;
-    const providers: Record<string, aws.Provider> = { [source.bucketName]: sourceProvider };
-    for (const d of args.destinations) providers[d.bucketName] = d.provider;
+    const sourceKey = crr.source.key;
+    const placements: Record<string, Placement> = {
+      [sourceKey]: { provider: source.provider, region: source.region },
+    };
+    args.destinations.forEach((d, i) => {
+      const key = crr.destinations[i]?.key ?? keyOf(d);
+      placements[key] = { provider: d.provider ?? source.provider, region: d.region };
+    });
+    const placementOf = (key: string): Placement => {
+      const placement = placements[key];
+      if (placement === undefined) throw new Error(`no placement for bucket ${key}`);
+      return placement;
+    };
 
-    const partition = aws.getPartitionOutput({}, { ...parent, provider: sourceProvider }).partition;
-    const providerRegion = (provider: aws.Provider) => aws.getRegionOutput({}, { ...parent, provider }).region;
-    const regions: Record<string, pulumi.Output<string>> = { [source.bucketName]: providerRegion(sourceProvider) };
-    for (const d of args.destinations) regions[d.bucketName] = providerRegion(d.provider);
+    const sourcePlacement = placementOf(sourceKey);
+    const partition = aws.getPartitionOutput({}, { ...parent, provider: sourcePlacement.provider }).partition;
+    const regions: Record<string, pulumi.Output<string>> = {};
+    for (const [key, placement] of Object.entries(placements)) {
+      regions[key] =
+        placement.region !== undefined
+          ? pulumi.output(placement.region)
+          : aws.getRegionOutput({}, { ...parent, provider: placement.provider }).region;
+    }
 
     const buckets = new Map<string, BucketResources>();
-    buckets.set(source.bucketName, this.bucket(`${name}-source`, source, crr.source));
+    buckets.set(sourceKey, this.bucket(`${name}-source`, source, crr.source, sourcePlacement));
     args.destinations.forEach((d, i) => {
       const resolved = crr.destinations[i];
-      if (resolved) buckets.set(d.bucketName, this.bucket(`${name}-destination-${d.bucketName}`, d, resolved));
+      if (resolved) {
+        buckets.set(resolved.key, this.bucket(`${name}-destination-${resolved.key}`, d, resolved, placementOf(resolved.key)));
+      }
     });
     const versionings = [...buckets.values()].flatMap((b) => (b.versioning ? [b.versioning] : []));
 
-    const forwardDirection: Direction = { crr, prefix: '', sourceProvider, givenRoleArn: args.roleArn };
-    const directions: Direction[] = [forwardDirection];
-    const [onlyDestination] = args.destinations;
+    const directions: Direction[] = [{ crr, prefix: '', placement: sourcePlacement, givenRoleArn: args.roleArn }];
+    const [onlyDestination] = crr.destinations;
     if (crr.twoWay && onlyDestination) {
       directions.push({
         crr: reverseCrr(crr),
         prefix: 'reverse-',
-        sourceProvider: onlyDestination.provider,
+        placement: placementOf(onlyDestination.key),
         givenRoleArn: args.reverseRoleArn,
       });
     }
-    const context: RenderContext = { name, partition, regions, buckets, providers, versionings };
+    const context: RenderContext = { name, partition, regions, buckets, placements, versionings };
     const [forward, reverse] = directions.map((direction) => this.replicate(context, direction));
     if (forward === undefined) throw new Error('the forward direction always exists');
 
+    const arnOf = (bucketName: pulumi.Input<string>) =>
+      pulumi.all([partition, bucketName]).apply(([p, n]) => bucketArn(p, n));
     this.roleArn = forward.roleArn;
     this.reverseRoleArn = reverse?.roleArn;
-    this.sourceBucketArn = partition.apply((p) => bucketArn(p, source.bucketName));
-    this.destinationBucketArns = pulumi.all(
-      args.destinations.map((d) => partition.apply((p) => bucketArn(p, d.bucketName))),
-    );
+    this.sourceBucketArn = arnOf(source.bucketName);
+    this.destinationBucketArns = pulumi.all(args.destinations.map((d) => arnOf(d.bucketName)));
     this.ruleIds = crr.rules.map((r) => r.id);
     this.alarmArns = pulumi.all(this.alarms(name, args, directions));
     this.destinationPolicies = pulumi.all(Object.assign({}, forward.policies, reverse?.policies));
+    this.replicaKeyPolicyStatements = pulumi.all(Object.assign({}, forward.keyPolicies, reverse?.keyPolicies));
     this.replicationConfigs = reverse ? [forward.config, reverse.config] : [forward.config];
     this.backfillJobId = this.backfill(name, args, crr, forward.config, partition, regions);
 
@@ -318,6 +410,7 @@ export class CrrReplication extends pulumi.ComponentResource {
       ruleIds: this.ruleIds,
       alarmArns: this.alarmArns,
       destinationPolicies: this.destinationPolicies,
+      replicaKeyPolicyStatements: this.replicaKeyPolicyStatements,
       backfillJobId: this.backfillJobId,
     });
   }
@@ -336,85 +429,107 @@ export class CrrReplication extends pulumi.ComponentResource {
     for (const dest of direction.crr.destinations) {
       if (dest.accountId === undefined) continue;
       const policy = pulumi
-        .all([partition, role.arn])
-        .apply(([p, arn]) => JSON.stringify(destinationBucketPolicy(p, dest, arn)));
-      policies[dest.bucketName] = policy;
+        .all([partition, role.arn, pulumi.output(dest)])
+        .apply(([p, arn, resolved]) => JSON.stringify(destinationBucketPolicy(p, resolved as ResolvedBucket<string>, arn)));
+      policies[dest.key] = policy;
       if (dest.bucketPolicy) {
-        const bucket = buckets.get(dest.bucketName);
+        const bucket = buckets.get(dest.key);
+        const placement = context.placements[dest.key] ?? { provider: undefined, region: undefined };
         bucketPolicies.push(
           new aws.s3.BucketPolicy(
-            `${name}-${direction.prefix}destination-${dest.bucketName}-policy`,
-            { bucket: bucket?.bucketId ?? dest.bucketName, policy },
+            `${name}-${direction.prefix}destination-${dest.key}-policy`,
+            inRegion(placement, { bucket: bucket?.bucketId ?? dest.bucketName, policy }),
             {
               parent: this,
-              provider: context.providers[dest.bucketName],
+              provider: placement.provider,
               dependsOn: bucket?.publicAccessBlock ? [bucket.publicAccessBlock] : [],
             },
           ),
         );
       }
     }
-    const sourceName = direction.crr.source.bucketName;
+    const keyPolicies: Record<string, pulumi.Output<string>> = {};
+    const statements = pulumi
+      .all([partition, pulumi.output(direction.crr), role.arn, role.viaServices])
+      .apply(([p, resolved, arn, via]) => replicaKeyPolicyStatements(resolved as ResolvedCrr<string>, p, via, arn));
+    for (const dest of direction.crr.destinations) {
+      const keyed = direction.crr.rules.some((r) => r.destination === dest.key && r.sseKmsEncryptedObjects);
+      if (dest.accountId !== undefined && keyed) {
+        keyPolicies[dest.key] = statements.apply((all) => JSON.stringify(all[dest.key]));
+      }
+    }
+    const source = direction.crr.source;
     const config = new aws.s3.BucketReplicationConfig(
       `${name}-${direction.prefix}replication`,
-      {
-        bucket: buckets.get(sourceName)?.bucketId ?? sourceName,
+      inRegion(direction.placement, {
+        bucket: buckets.get(source.key)?.bucketId ?? source.bucketName,
         role: role.arn,
         rules: pulumi
           .all([partition, pulumi.output(direction.crr)])
           .apply(([p, resolved]) => renderReplicationRules(resolved as ResolvedCrr<string>, p)),
-      },
+      }),
       {
         parent: this,
-        provider: direction.sourceProvider,
+        provider: direction.placement.provider,
         dependsOn: [...context.versionings, ...bucketPolicies, ...role.dependencies],
       },
     );
-    return { roleArn: role.arn, policies, config };
+    return { roleArn: role.arn, policies, keyPolicies, config };
   }
 
-  /** Creates a bucket with versioning, default encryption and a public access block, or adopts one. */
+  /**
+   * Creates a bucket with versioning, default encryption (SSE-KMS with S3 Bucket Keys when it has
+   * a key), a public access block, and Object Lock when asked; or adopts one.
+   */
   private bucket(
     resourceName: string,
     args: CrrSourceArgs | CrrDestinationArgs,
     resolved: ResolvedBucket<pulumi.Input<string>>,
+    placement: Placement,
   ): BucketResources {
     if (resolved.adopt) return { bucketId: resolved.bucketName, versioning: undefined, publicAccessBlock: undefined };
-    const opts = { parent: this, provider: args.provider };
+    const opts = { parent: this, provider: placement.provider };
     const bucket = new aws.s3.Bucket(
       resourceName,
-      { bucket: resolved.bucketName, forceDestroy: args.forceDestroy ?? false },
+      inRegion(placement, {
+        bucket: resolved.bucketName,
+        forceDestroy: args.forceDestroy ?? false,
+        ...(resolved.objectLock ? { objectLockEnabled: true } : {}),
+      }),
       opts,
     );
     const versioning = new aws.s3.BucketVersioning(
       `${resourceName}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } },
+      inRegion(placement, { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } }),
       opts,
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${resourceName}-encryption`,
-      {
+      inRegion(placement, {
         bucket: bucket.id,
         rules: [
-          {
-            applyServerSideEncryptionByDefault:
-              resolved.kmsKeyArn === undefined
-                ? { sseAlgorithm: 'AES256' }
-                : { sseAlgorithm: 'aws:kms', kmsMasterKeyId: resolved.kmsKeyArn },
-          },
+          resolved.kmsKeyArn === undefined
+            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }
+            : {
+                applyServerSideEncryptionByDefault: {
+                  sseAlgorithm: resolved.dsse ? 'aws:kms:dsse' : 'aws:kms',
+                  kmsMasterKeyId: resolved.kmsKeyArn,
+                },
+                bucketKeyEnabled: resolved.bucketKey,
+              },
         ],
-      },
+      }),
       opts,
     );
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${resourceName}-public-access-block`,
-      {
+      inRegion(placement, {
         bucket: bucket.id,
         blockPublicAcls: true,
         blockPublicPolicy: true,
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
-      },
+      }),
       opts,
     );
     return { bucketId: bucket.id, versioning, publicAccessBlock };
@@ -426,38 +541,37 @@ export class CrrReplication extends pulumi.ComponentResource {
     direction: Direction,
     partition: pulumi.Output<string>,
     regions: Readonly<Record<string, pulumi.Output<string>>>,
-  ): { arn: pulumi.Output<string>; dependencies: pulumi.Resource[] } {
-    if (direction.givenRoleArn !== undefined) return { arn: pulumi.output(direction.givenRoleArn), dependencies: [] };
-    const opts = { parent: this, provider: direction.sourceProvider };
+  ): { arn: pulumi.Output<string>; dependencies: pulumi.Resource[]; viaServices: pulumi.Output<{ source: string; destinations: Record<string, string> }> } {
+    const viaService = (key: string) => regionOf(regions, key).apply(s3ViaService);
+    const destinationVia: Record<string, pulumi.Output<string>> = {};
+    for (const d of direction.crr.destinations) destinationVia[d.key] = viaService(d.key);
+    const viaServices = pulumi.all([viaService(direction.crr.source.key), pulumi.all(destinationVia)]).apply(
+      ([source, destinations]) => ({ source, destinations }),
+    );
+    if (direction.givenRoleArn !== undefined) {
+      return { arn: pulumi.output(direction.givenRoleArn), dependencies: [], viaServices };
+    }
+    const opts = { parent: this, provider: direction.placement.provider };
     const role = new aws.iam.Role(
       `${name}-${direction.prefix}replication-role`,
       {
-        namePrefix: roleNamePrefix(`${name}-${direction.prefix}replication-`),
+        namePrefix: iamNamePrefix(`${name}-${direction.prefix}replication-`),
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy('s3.amazonaws.com')),
-        description: `S3 replication ${direction.crr.source.bucketName} -> ${direction.crr.destinations
-          .map((d) => d.bucketName)
-          .join(', ')}`,
+        description: `S3 replication ${direction.crr.source.key} -> ${direction.crr.destinations.map((d) => d.key).join(', ')}`,
       },
       opts,
     );
-    const viaService = (bucketName: string) => regionOf(regions, bucketName).apply(s3ViaService);
-    const destinationVia: Record<string, pulumi.Output<string>> = {};
-    for (const d of direction.crr.destinations) destinationVia[d.bucketName] = viaService(d.bucketName);
     const policy = new aws.iam.RolePolicy(
       `${name}-${direction.prefix}replication-policy`,
       {
         role: role.id,
         policy: pulumi
-          .all([partition, pulumi.output(direction.crr), viaService(direction.crr.source.bucketName), pulumi.all(destinationVia)])
-          .apply(([p, resolved, sourceVia, destinations]) =>
-            JSON.stringify(
-              replicationRolePolicy(resolved as ResolvedCrr<string>, p, { source: sourceVia, destinations }),
-            ),
-          ),
+          .all([partition, pulumi.output(direction.crr), viaServices])
+          .apply(([p, resolved, via]) => JSON.stringify(replicationRolePolicy(resolved as ResolvedCrr<string>, p, via))),
       },
       opts,
     );
-    return { arn: role.arn, dependencies: [policy] };
+    return { arn: role.arn, dependencies: [policy], viaServices };
   }
 
   /** Two alarms per rule with metrics, in the region of each direction's source. */
@@ -476,7 +590,7 @@ export class CrrReplication extends pulumi.ComponentResource {
         (spec) =>
           new aws.cloudwatch.MetricAlarm(
             `${name}-alarm-${spec.role}`,
-            {
+            inRegion(direction.placement, {
               alarmDescription: spec.description,
               namespace: 'AWS/S3',
               metricName: spec.metricName,
@@ -489,8 +603,8 @@ export class CrrReplication extends pulumi.ComponentResource {
               treatMissingData: 'notBreaching',
               alarmActions: actions,
               okActions: actions,
-            },
-            { parent: this, provider: direction.sourceProvider },
+            }),
+            { parent: this, provider: direction.placement.provider },
           ).arn,
       );
     });
@@ -507,51 +621,13 @@ export class CrrReplication extends pulumi.ComponentResource {
   ): pulumi.Output<string> | undefined {
     const backfill = args.backfill;
     if (backfill === undefined) return undefined;
-    const sourceName = crr.source.bucketName;
-    const sourceRegion = regionOf(regions, sourceName);
     if (backfill.kind === 'copyJob') {
-      const destinationCredentials = backfill.destinationCredentials ?? backfill.sourceCredentials;
-      for (const rule of crr.rules.filter((r) => r.enabled)) {
-        const container = copyContainer(
-          {
-            name: 'src',
-            bucketName: sourceName,
-            prefix: rule.prefix,
-            region: sourceRegion,
-            ...secretRefs(backfill.sourceCredentials),
-          },
-          {
-            name: 'dst',
-            bucketName: rule.destination,
-            prefix: rule.prefix,
-            region: regionOf(regions, rule.destination),
-            ...secretRefs(destinationCredentials),
-          },
-        );
-        new k8s.batch.v1.Job(
-          `${name}-backfill-${rule.id}`,
-          {
-            metadata: {
-              namespace: backfill.namespace ?? 'default',
-              labels: { 'app.kubernetes.io/name': 'bucketbridge', 'app.kubernetes.io/component': 'backfill' },
-              annotations: { 'pulumi.com/skipAwait': 'true' },
-            },
-            spec: {
-              backoffLimit: 3,
-              template: {
-                spec: {
-                  restartPolicy: 'Never',
-                  containers: [{ name: 'copy', image: backfill.image, args: container.args, env: container.env }],
-                },
-              },
-            },
-          },
-          { parent: this, provider: backfill.kubernetesProvider, dependsOn: [forwardConfig] },
-        );
-      }
+      this.copyJobs(name, backfill, crr, forwardConfig, regions);
       return undefined;
     }
 
+    const source = crr.source;
+    const sourceRegion = regionOf(regions, source.key);
     const reportPrefix = backfill.reportPrefix ?? 'batch-replication-reports/';
     const sourceProvider = args.source.provider;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: sourceProvider }).accountId;
@@ -564,9 +640,9 @@ export class CrrReplication extends pulumi.ComponentResource {
       const role = new aws.iam.Role(
         `${name}-batch-replication-role`,
         {
-          namePrefix: roleNamePrefix(`${name}-batch-replication-`),
+          namePrefix: iamNamePrefix(`${name}-batch-replication-`),
           assumeRolePolicy: JSON.stringify(serviceTrustPolicy('batchoperations.s3.amazonaws.com')),
-          description: `S3 Batch Replication backfill of ${sourceName}`,
+          description: `S3 Batch Replication backfill of ${source.key}`,
         },
         opts,
       );
@@ -575,9 +651,11 @@ export class CrrReplication extends pulumi.ComponentResource {
           `${name}-batch-replication-policy`,
           {
             role: role.id,
-            policy: partition.apply((p) =>
-              JSON.stringify(batchReplicationRolePolicy(p, sourceName, backfill.reportBucketName, reportPrefix)),
-            ),
+            policy: pulumi
+              .all([partition, source.bucketName])
+              .apply(([p, sourceName]) =>
+                JSON.stringify(batchReplicationRolePolicy(p, sourceName, backfill.reportBucketName, reportPrefix)),
+              ),
           },
           opts,
         ),
@@ -588,38 +666,104 @@ export class CrrReplication extends pulumi.ComponentResource {
       accountId,
       region: sourceRegion,
       partition,
-      sourceBucketName: sourceName,
+      sourceBucketName: source.bucketName,
       roleArn,
       replicationStatuses: backfill.replicationStatuses ?? ['NONE', 'FAILED'],
       reportBucketName: backfill.reportBucketName,
       reportPrefix,
       priority: backfill.priority ?? 10,
-      description: `bucketbridge backfill ${sourceName} (${name})`,
+      description: `bucketbridge backfill ${source.key} (${name})`,
       trigger: backfill.trigger ?? 'initial',
+    };
+    const identity: BatchReplicationIdentity = backfill.identity ?? {
+      profile: sourceProvider?.profile,
+      accessKey: sourceProvider?.accessKey,
+      secretKey: sourceProvider?.secretKey,
+      token: sourceProvider?.token,
     };
     const job = new BatchReplicationJob(
       `${name}-backfill`,
-      { ...spec, clientRequestToken: pulumi.output(spec).apply(clientRequestToken), profile: backfill.profile },
+      { ...spec, clientRequestToken: pulumi.output(spec).apply(clientRequestToken), identity },
       { parent: this, dependsOn },
     );
     return job.jobId;
   }
+
+  /**
+   * One copy-engine Job per enabled rule, under a ServiceAccount of their own that carries the
+   * IRSA role annotation (or that a Pod Identity association binds); Secret keys only when asked.
+   */
+  private copyJobs(
+    name: string,
+    backfill: CrrCopyJobBackfillArgs,
+    crr: ResolvedCrr<pulumi.Input<string>>,
+    forwardConfig: aws.s3.BucketReplicationConfig,
+    regions: Readonly<Record<string, pulumi.Output<string>>>,
+  ): void {
+    // An optional peer, loaded only when a copy job is declared (checked in checkComponentArgs).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const kubernetes = require('@pulumi/kubernetes') as typeof k8s;
+    const namespace = backfill.namespace ?? 'default';
+    const opts = { parent: this, provider: backfill.kubernetesProvider };
+    const labels = { 'app.kubernetes.io/name': 'bucketbridge', 'app.kubernetes.io/component': 'backfill' };
+    const sourceSpec = remoteSpec(backfill.sourceCredentials, backfill.sourceAssumeRole);
+    const destinationSpec = remoteSpec(backfill.destinationCredentials ?? backfill.sourceCredentials, backfill.destinationAssumeRole);
+    const specs = [sourceSpec, destinationSpec];
+    const serviceAccount = new kubernetes.core.v1.ServiceAccount(
+      `${name}-backfill`,
+      {
+        metadata: {
+          name: backfill.serviceAccountName ?? `${name}-backfill`,
+          namespace,
+          labels,
+          annotations: serviceAccountAnnotations(specs),
+        },
+        automountServiceAccountToken: needsServiceAccountToken(specs),
+      },
+      opts,
+    );
+    for (const rule of crr.rules.filter((r) => r.enabled)) {
+      const destination = crr.destinations.find((d) => d.key === rule.destination);
+      if (destination === undefined) throw new Error(`rule ${rule.id} names no resolved destination`);
+      const side = (remote: string, bucketName: pulumi.Input<string>, region: pulumi.Output<string>, spec: S3RemoteSpec) =>
+        pulumi.all([bucketName, region]).apply(([b, r]): CopyRemote => ({ name: remote, bucketName: b, prefix: rule.prefix, spec: { ...spec, region: r } }));
+      const container = pulumi
+        .all([
+          side('src', crr.source.bucketName, regionOf(regions, crr.source.key), sourceSpec),
+          side('dst', destination.bucketName, regionOf(regions, destination.key), destinationSpec),
+        ])
+        .apply(([src, dst]) => copyContainer(src, dst));
+      new kubernetes.batch.v1.Job(
+        `${name}-backfill-${rule.id}`,
+        {
+          metadata: { namespace, labels, annotations: { 'pulumi.com/skipAwait': 'true' } },
+          spec: {
+            backoffLimit: 3,
+            template: {
+              spec: {
+                restartPolicy: 'Never',
+                serviceAccountName: serviceAccount.metadata.name,
+                automountServiceAccountToken: needsServiceAccountToken(specs),
+                containers: [{ name: 'copy', image: backfill.image, args: container.args, env: container.env }],
+              },
+            },
+          },
+        },
+        { ...opts, dependsOn: [forwardConfig] },
+      );
+    }
+  }
 }
 
-/** IAM caps `namePrefix` at 38 characters (role names at 64 with the generated suffix). */
-const ROLE_NAME_PREFIX_CHARS = 38;
-
-/**
- * Physical role names come from a prefix cut to IAM's limit, so a long component name still
- * deploys; Pulumi's default autoname (logical name + suffix) would exceed 64 characters.
- */
-function roleNamePrefix(prefix: string): string {
-  return prefix.slice(0, ROLE_NAME_PREFIX_CHARS);
+/** The engine's view of one side of a copy job, on AWS. */
+function remoteSpec(credentials: CopyJobCredentials, assumeRole: AssumeRole | undefined): S3RemoteSpec {
+  const normalized: RemoteCredentials = 'secretName' in credentials ? { ...credentials, kind: 'secret' } : credentials;
+  return { provider: 'AWS', credentials: normalized, ...(assumeRole ? { assumeRole } : {}) };
 }
 
-function regionOf(regions: Readonly<Record<string, pulumi.Output<string>>>, bucketName: string): pulumi.Output<string> {
-  const region = regions[bucketName];
-  if (region === undefined) throw new Error(`no provider region known for bucket ${bucketName}`);
+function regionOf(regions: Readonly<Record<string, pulumi.Output<string>>>, key: string): pulumi.Output<string> {
+  const region = regions[key];
+  if (region === undefined) throw new Error(`no region known for bucket ${key}`);
   return region;
 }
 
@@ -628,13 +772,6 @@ interface BucketResources {
   readonly bucketId: pulumi.Input<string>;
   readonly versioning: aws.s3.BucketVersioning | undefined;
   readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock | undefined;
-}
-
-function secretRefs(credentials: CopyJobCredentials): { accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef } {
-  return {
-    accessKeyId: { name: credentials.secretName, key: credentials.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' },
-    secretAccessKey: { name: credentials.secretName, key: credentials.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' },
-  };
 }
 
 /**
@@ -676,6 +813,11 @@ function checkComponentArgs(problems: Problems, args: CrrReplicationArgs): void 
     }
   }
   const backfill = args.backfill;
+  if (backfill !== undefined) {
+    const peers = backfill.kind === 'copyJob' ? ['@pulumi/kubernetes'] : ['@aws-sdk/client-s3-control', '@aws-sdk/credential-providers'];
+    const missing = missingPeers(peers);
+    problems.check(missing.length === 0, 'backfill.kind', missingPeersMessage(`'${backfill.kind}'`, missing), backfill.kind);
+  }
   if (backfill?.kind === 'batchReplication') {
     problems.check(
       isBucketName(backfill.reportBucketName),
@@ -697,6 +839,10 @@ function checkComponentArgs(problems: Problems, args: CrrReplicationArgs): void 
     }
   }
   if (backfill?.kind === 'copyJob') {
+    validateRemotes(problems, {
+      'backfill.source': remoteSpec(backfill.sourceCredentials, backfill.sourceAssumeRole),
+      'backfill.destination': remoteSpec(backfill.destinationCredentials ?? backfill.sourceCredentials, backfill.destinationAssumeRole),
+    });
     problems.check(backfill.image.length > 0, 'backfill.image', 'must name the bucketbridge image', backfill.image);
     const tagged = args.rules.flatMap((r, i) => (Object.keys(r.tags ?? {}).length > 0 ? [`rules[${i}]`] : []));
     problems.check(

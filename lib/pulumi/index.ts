@@ -1,3 +1,4 @@
+import './peers';
 export * from './crr-replication';
 export * from './batch-replication-job';
 export * from './camel-replicator-aws';

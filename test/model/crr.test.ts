@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Problems, ValidationError } from '../../lib/model/errors';
 import {
   destinationBucketPolicy,
+  iamNamePrefix,
+  replicaKeyPolicyStatements,
   renderReplicationRules,
   replicationAlarmSpecs,
   replicationRolePolicy,
@@ -230,8 +232,8 @@ describe('replicationRolePolicy', () => {
 
   it('adds decrypt and encrypt statements limited to S3 in each region when KMS is used', () => {
     const crr = resolve({
-      source: { bucketName: 'media-af', kmsKeyArn: SRC_KEY },
-      destinations: [{ bucketName: 'media-eu', kmsKeyArn: DST_KEY }],
+      source: { bucketName: 'media-af', kmsKeyArn: SRC_KEY, bucketKeyEnabled: false },
+      destinations: [{ bucketName: 'media-eu', kmsKeyArn: DST_KEY, bucketKeyEnabled: false }],
       rules: [{ id: 'all' }],
     });
     const policy = replicationRolePolicy(crr, 'aws', {
@@ -321,5 +323,173 @@ describe('default priorities', () => {
   it('skip the priorities other rules claim', () => {
     const crr = resolve({ ...basic, rules: [{ id: 'a' }, { id: 'b', priority: 0 }, { id: 'c' }] });
     expect(crr.rules.map((r) => r.priority)).toEqual([1, 0, 2]);
+  });
+});
+
+describe('adopting a bucket whose replication configuration this component replaces', () => {
+  it('fails when an adopted source does not say replaceExistingRules: true', () => {
+    expect(problemsOf({ ...basic, source: { bucketName: 'media-af', adopt: true } })).toEqual([
+      "source.replaceExistingRules: must be true to adopt a source bucket: S3 keeps one replication configuration per bucket and this component replaces it, deleting every rule it does not declare",
+    ]);
+    expect(resolve({ ...basic, source: { bucketName: 'media-af', adopt: true, replaceExistingRules: true } }).source.adopt).toBe(true);
+  });
+
+  it('fails when the adopted destination of a two-way pair does not say it either (the reverse direction replaces its configuration)', () => {
+    expect(problemsOf({ ...basic, twoWay: true, destinations: [{ bucketName: 'media-eu', adopt: true }] })).toEqual([
+      "destinations[0].replaceExistingRules: must be true to adopt a source bucket: S3 keeps one replication configuration per bucket and this component replaces it, deleting every rule it does not declare",
+    ]);
+    expect(resolve({ ...basic, destinations: [{ bucketName: 'media-eu', adopt: true }] }).destinations[0]?.adopt).toBe(true);
+  });
+});
+
+describe('iamNamePrefix', () => {
+  it('keeps a short prefix as it is', () => {
+    expect(iamNamePrefix('media-replication-')).toBe('media-replication-');
+  });
+
+  it('keeps long prefixes distinct and within the 38 characters IAM allows a name prefix', () => {
+    const name = 'a-component-name-long-enough-to-overflow-iam';
+    const forward = iamNamePrefix(`${name}-replication-`);
+    const reverse = iamNamePrefix(`${name}-reverse-replication-`);
+    expect(forward).not.toBe(reverse);
+    for (const prefix of [forward, reverse]) {
+      expect(prefix.length).toBeLessThanOrEqual(38);
+      expect(prefix).toMatch(/^a-component-name-long-enough-[0-9a-f]{8}-$/);
+    }
+  });
+
+  it('replaces characters IAM does not allow in role names', () => {
+    expect(iamNamePrefix('team/app:media-replication-')).toMatch(/^team-app-media-replication-[0-9a-f]{8}-$/);
+  });
+});
+
+describe('S3 Bucket Keys, DSSE-KMS and cross-account replica keys', () => {
+  const kmsPair = (source: object, destination: object): CrrProps => ({
+    source: { bucketName: 'media-af', kmsKeyArn: SRC_KEY, ...source },
+    destinations: [{ bucketName: 'media-eu', kmsKeyArn: DST_KEY, ...destination }],
+    rules: [{ id: 'all' }],
+  });
+  const via = { source: 's3.af-south-1.amazonaws.com', destinations: { 'media-eu': 's3.eu-west-1.amazonaws.com' } };
+  type Statement = { Sid?: string; Action: string | string[]; Condition?: { StringLike: Record<string, unknown> } };
+  const statement = (crr: CrrProps, sid: string) =>
+    (replicationRolePolicy(resolve(crr), 'aws', via).Statement as unknown as Statement[]).find((s) => s.Sid === sid);
+
+  it('turns S3 Bucket Keys on for a created SSE-KMS bucket, off for an adopted one unless declared', () => {
+    const crr = resolve(kmsPair({}, { adopt: true }));
+    expect(crr.source.bucketKey).toBe(true);
+    expect(crr.destinations[0]?.bucketKey).toBe(false);
+    expect(resolve(basic).source.bucketKey).toBe(false);
+  });
+
+  it('lets S3 use the bucket ARN as encryption context, and decrypt with the replica key, where a bucket uses Bucket Keys', () => {
+    const crr = kmsPair({}, {});
+    expect(statement(crr, 'DecryptSourceObjects')?.Condition?.StringLike['kms:EncryptionContext:aws:s3:arn']).toEqual([
+      'arn:aws:s3:::media-af/*',
+      'arn:aws:s3:::media-af',
+    ]);
+    expect(statement(crr, 'EncryptReplicasall')).toMatchObject({
+      Action: ['kms:Encrypt', 'kms:Decrypt'],
+      Condition: { StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::media-eu/*', 'arn:aws:s3:::media-eu'] } },
+    });
+    const withoutBucketKeys = kmsPair({ bucketKeyEnabled: false }, { bucketKeyEnabled: false });
+    expect(statement(withoutBucketKeys, 'EncryptReplicasall')).toMatchObject({
+      Action: 'kms:Encrypt',
+      Condition: { StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::media-eu/*'] } },
+    });
+  });
+
+  it('grants kms:GenerateDataKey on the replica key when the source holds DSSE-KMS objects', () => {
+    const crr = kmsPair({ sseAlgorithm: 'aws:kms:dsse', bucketKeyEnabled: false }, { bucketKeyEnabled: false });
+    expect(statement(crr, 'EncryptReplicasall')?.Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey']);
+  });
+
+  it('fails on S3 Bucket Keys with DSSE-KMS, and on Bucket Keys or DSSE-KMS without a KMS key', () => {
+    expect(problemsOf(kmsPair({ sseAlgorithm: 'aws:kms:dsse', bucketKeyEnabled: true }, { adopt: true, sseAlgorithm: 'aws:kms:dsse', bucketKeyEnabled: true }))).toEqual([
+      "source.bucketKeyEnabled: must be false with sseAlgorithm 'aws:kms:dsse': S3 Bucket Keys are not supported for DSSE-KMS",
+      "destinations[0].bucketKeyEnabled: must be false with sseAlgorithm 'aws:kms:dsse': S3 Bucket Keys are not supported for DSSE-KMS",
+    ]);
+    expect(problemsOf({ ...basic, source: { bucketName: 'media-af', bucketKeyEnabled: true, sseAlgorithm: 'aws:kms' } })).toEqual([
+      'source.sseAlgorithm: needs kmsKeyArn',
+      'source.bucketKeyEnabled: needs kmsKeyArn: S3 Bucket Keys only apply to SSE-KMS',
+    ]);
+  });
+
+  it('renders the statement a replica key in another account needs for the replication role', () => {
+    const crr = resolve(kmsPair({ sseAlgorithm: 'aws:kms:dsse', bucketKeyEnabled: false }, { accountId: '222222222222' }));
+    expect(replicaKeyPolicyStatements(crr, 'aws', via, 'arn:aws:iam::111111111111:role/r')).toEqual({
+      'media-eu': {
+        Sid: 'AllowSourceReplicationRoleToEncryptReplicas',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:role/r' },
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: {
+          StringLike: {
+            'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+            'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::media-eu/*', 'arn:aws:s3:::media-eu'],
+          },
+        },
+      },
+    });
+    expect(replicaKeyPolicyStatements(resolve(kmsPair({}, {})), 'aws', via, 'r')).toEqual({});
+  });
+});
+
+describe('Object Lock', () => {
+  it('lets the role read retention and legal hold of source objects when the source uses Object Lock', () => {
+    const crr = resolve({ ...basic, source: { bucketName: 'media-af', objectLock: true }, destinations: [{ bucketName: 'media-eu', objectLock: true }] });
+    const via = { source: 's3.af-south-1.amazonaws.com', destinations: { 'media-eu': 's3.eu-west-1.amazonaws.com' } };
+    const read = replicationRolePolicy(crr, 'aws', via).Statement.find((s) => s.Sid === 'ReadSourceObjectVersions');
+    expect(read?.Action).toEqual([
+      's3:GetObjectVersionForReplication',
+      's3:GetObjectVersionAcl',
+      's3:GetObjectVersionTagging',
+      's3:GetObjectRetention',
+      's3:GetObjectLegalHold',
+    ]);
+  });
+
+  it('fails when the source uses Object Lock and a destination does not', () => {
+    expect(problemsOf({ ...basic, source: { bucketName: 'media-af', objectLock: true } })).toEqual([
+      'destinations[0].objectLock: must be true when the source uses Object Lock: S3 replicates locked objects only into a bucket with Object Lock enabled',
+    ]);
+  });
+});
+
+describe('bucket names known only at deploy time', () => {
+  it('names such a bucket by its id, which rules refer to', () => {
+    const crr = resolveCrr<{ deferred: string }>(new Problems('crr'), {
+      source: { bucketName: { deferred: 'src' }, id: 'source' },
+      destinations: [{ bucketName: { deferred: 'dst' }, id: 'replica' }, { bucketName: 'plain-eu' }],
+      rules: [{ id: 'a', destination: 'replica' }, { id: 'b', destination: 'plain-eu' }],
+    });
+    expect(crr.source).toMatchObject({ key: 'source', bucketName: { deferred: 'src' } });
+    expect(crr.destinations.map((d) => d.key)).toEqual(['replica', 'plain-eu']);
+    expect(crr.rules.map((r) => r.destination)).toEqual(['replica', 'plain-eu']);
+  });
+
+  it('fails when a deploy-time bucket name has no id', () => {
+    expect(() =>
+      resolveCrr<{ deferred: string }>(new Problems('crr'), {
+        source: { bucketName: { deferred: 'src' } },
+        destinations: [{ bucketName: 'plain-eu' }],
+        rules: [{ id: 'a' }],
+      }),
+    ).toThrow("'source.id' is required when bucketName is not a plain string: it names the bucket's resources and rules refer to it");
+  });
+
+  it('renders rules and policies with the names once they are known', () => {
+    const crr = resolveCrr(new Problems('crr'), {
+      source: { bucketName: 'media-af-1a2b', id: 'source' },
+      destinations: [{ bucketName: 'media-eu-3c4d', id: 'replica' }],
+      rules: [{ id: 'all' }],
+    });
+    expect(renderReplicationRules(crr, 'aws')[0]?.destination.bucket).toBe('arn:aws:s3:::media-eu-3c4d');
+    const policy = replicationRolePolicy(crr, 'aws', { source: 'x', destinations: { replica: 'y' } });
+    expect(policy.Statement.map((s) => s.Resource)).toEqual([
+      ['arn:aws:s3:::media-af-1a2b'],
+      ['arn:aws:s3:::media-af-1a2b/*'],
+      ['arn:aws:s3:::media-eu-3c4d/*'],
+    ]);
   });
 });

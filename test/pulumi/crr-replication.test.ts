@@ -5,6 +5,7 @@ import { findAll, findByKind, installMocks, settle, valueOf, type MockState } fr
 
 let state: MockState;
 let aws: typeof import('@pulumi/aws');
+let pulumi: typeof import('@pulumi/pulumi');
 let k8s: typeof import('@pulumi/kubernetes');
 let CrrReplication: typeof import('../../lib/pulumi/crr-replication').CrrReplication;
 let providers: {
@@ -14,11 +15,15 @@ let providers: {
 };
 
 const SRC_ACCOUNT = '111111111111';
+/** How a Pulumi secret reaches the mock monitor. */
+const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+const SECRET_VALUE = '1b47061264138c4ac30d75fd1eb44270';
 const DST_ACCOUNT = '222222222222';
 
 beforeAll(async () => {
   state = await installMocks();
   aws = await import('@pulumi/aws');
+  pulumi = await import('@pulumi/pulumi');
   k8s = await import('@pulumi/kubernetes');
   ({ CrrReplication } = await import('../../lib/pulumi/crr-replication'));
   providers = {
@@ -43,12 +48,72 @@ const T = {
   rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
   alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
   job: 'kubernetes:batch/v1:Job',
+  serviceAccount: 'kubernetes:core/v1:ServiceAccount',
   batchJob: 'pulumi-nodejs:dynamic/bucketbridge:BatchReplicationJob',
 } as const;
 
 /** Resources this component created (children are named after it). */
 function ofComponent(prefix: string) {
   return state.recorded.filter((r) => r.name.startsWith(`${prefix}-`));
+}
+
+interface SerializedProvider {
+  create(inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }>;
+  diff(id: string, olds: unknown, news: unknown): Promise<unknown>;
+  update(id: string, olds: unknown, news: unknown): Promise<{ outs: Record<string, unknown> }>;
+  delete(id: string, outs: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * Runs the dynamic provider the way the Pulumi engine does, from its serialized text, with the
+ * AWS SDK replaced by fakes that record each S3 Control client's config and each call, and each
+ * credential provider built. Secret inputs are unwrapped, as the engine hands them over.
+ */
+function runSerializedProvider(job: { inputs: Record<string, unknown> }) {
+  const sent: { config: unknown; op: string; input: unknown }[] = [];
+  const credentials: unknown[] = [];
+  class FakeS3Control {
+    constructor(private readonly config: unknown) {}
+    async createJob(input: unknown) {
+      sent.push({ config: this.config, op: 'createJob', input });
+      return { JobId: 'job-from-engine' };
+    }
+    async describeJob(input: unknown) {
+      sent.push({ config: this.config, op: 'describeJob', input });
+      return { Job: { Status: 'Active' } };
+    }
+    async updateJobStatus(input: unknown) {
+      sent.push({ config: this.config, op: 'updateJobStatus', input });
+      return {};
+    }
+  }
+  const fakeProviders = {
+    fromIni: (init: unknown) => {
+      credentials.push({ fromIni: init });
+      return { fromIni: init };
+    },
+    fromTemporaryCredentials: (options: unknown) => {
+      credentials.push({ fromTemporaryCredentials: options });
+      return { fromTemporaryCredentials: options };
+    },
+  };
+  const fakeRequire = (id: string) => {
+    if (id === '@aws-sdk/client-s3-control') return { S3Control: FakeS3Control };
+    if (id === '@aws-sdk/credential-providers') return fakeProviders;
+    throw new Error(`unexpected require ${id}`);
+  };
+  const sandbox: { exports: { handler?: () => SerializedProvider } } = { exports: {} };
+  runInNewContext(String(job.inputs.__provider), { ...sandbox, require: fakeRequire });
+  const provider = sandbox.exports.handler?.();
+  if (provider === undefined) throw new Error('the serialized provider exports no handler');
+  const unwrap = (value: unknown) =>
+    value !== null && typeof value === 'object' && SECRET_SIG in value ? (value as unknown as { value: unknown }).value : value;
+  const inputs = Object.fromEntries(
+    Object.entries(job.inputs)
+      .filter(([key]) => key !== '__provider')
+      .map(([key, value]) => [key, unwrap(value)]),
+  );
+  return { provider, inputs, sent, credentials };
 }
 
 function json(value: unknown): unknown {
@@ -320,7 +385,7 @@ describe('CrrReplication two-way across accounts, destination adopted', () => {
   beforeAll(async () => {
     const crr = new CrrReplication('mirror', {
       source: { bucketName: 'mirror-af', provider: providers.af, accountId: SRC_ACCOUNT },
-      destinations: [{ bucketName: 'mirror-eu', provider: providers.euOther, accountId: DST_ACCOUNT, adopt: true }],
+      destinations: [{ bucketName: 'mirror-eu', provider: providers.euOther, accountId: DST_ACCOUNT, adopt: true, replaceExistingRules: true }],
       rules: [{ id: 'sync' }],
       twoWay: true,
     });
@@ -412,7 +477,7 @@ describe('CrrReplication with adopted buckets, KMS and several destinations', ()
 
   beforeAll(async () => {
     const crr = new CrrReplication('vault', {
-      source: { bucketName: 'vault-af', provider: providers.af, adopt: true, kmsKeyArn: SRC_KEY },
+      source: { bucketName: 'vault-af', provider: providers.af, adopt: true, replaceExistingRules: true, kmsKeyArn: SRC_KEY },
       destinations: [
         { bucketName: 'vault-eu', provider: providers.eu, adopt: true, kmsKeyArn: EU_KEY },
         { bucketName: 'vault-eu-2', provider: providers.eu, kmsKeyArn: US_KEY },
@@ -436,7 +501,7 @@ describe('CrrReplication with adopted buckets, KMS and several destinations', ()
     ]);
     expect(findByKind(state, T.encryption, 'vault-destination-vault-eu-2-encryption').inputs).toEqual({
       bucket: 'vault-eu-2',
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: US_KEY } }],
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: US_KEY }, bucketKeyEnabled: true }],
     });
     expect(findAll(state, T.alarm).filter((r) => r.name.startsWith('vault-'))).toEqual([]);
   });
@@ -506,12 +571,12 @@ describe('CrrReplication with adopted buckets, KMS and several destinations', ()
       {
         Sid: 'EncryptReplicassecondary',
         Effect: 'Allow',
-        Action: 'kms:Encrypt',
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
         Resource: [US_KEY],
         Condition: {
           StringLike: {
             'kms:ViaService': 's3.eu-west-1.amazonaws.com',
-            'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::vault-eu-2/*'],
+            'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::vault-eu-2/*', 'arn:aws:s3:::vault-eu-2'],
           },
         },
       },
@@ -571,8 +636,9 @@ describe('CrrReplication backfill', () => {
     ]);
     const job = findByKind(state, T.batchJob, 'fill-backfill');
     expect(job.dependsOn).toEqual(expect.arrayContaining(['fill-replication', 'fill-batch-replication-policy']));
-    const { __provider: serialized, clientRequestToken: token, ...inputs } = job.inputs;
+    const { __provider: serialized, clientRequestToken: token, identity, ...inputs } = job.inputs;
     expect(serialized).toEqual(expect.stringContaining('createJob'));
+    expect(identity).toEqual({ [SECRET_SIG]: SECRET_VALUE, value: {} });
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     expect(inputs).toEqual({
       accountId: SRC_ACCOUNT,
@@ -592,41 +658,24 @@ describe('CrrReplication backfill', () => {
   it('serializes a provider that the engine can run: it creates the job through S3 Control', async () => {
     await settle(state);
     const job = findByKind(state, T.batchJob, 'fill-backfill');
-    const sent: { region: unknown; input: unknown }[] = [];
-    class FakeS3Control {
-      constructor(private readonly config: { region: string }) {}
-      async createJob(input: unknown) {
-        sent.push({ region: this.config.region, input });
-        return { JobId: 'job-from-engine' };
-      }
-    }
-    const fakeRequire = (id: string) => {
-      if (id !== '@aws-sdk/client-s3-control') throw new Error(`unexpected require ${id}`);
-      return { S3Control: FakeS3Control };
-    };
-    interface SerializedProvider {
-      create(inputs: unknown): Promise<{ id: string }>;
-      diff(id: string, olds: unknown, news: unknown): Promise<unknown>;
-    }
-    const sandbox: { exports: { handler?: () => SerializedProvider } } = { exports: {} };
-    runInNewContext(String(job.inputs.__provider), { ...sandbox, require: fakeRequire });
-    const provider = sandbox.exports.handler?.();
-    const inputs = Object.fromEntries(Object.entries(job.inputs).filter(([key]) => key !== '__provider'));
-    const created = await provider?.create(inputs);
-    expect(created?.id).toBe('job-from-engine');
-    expect(await provider?.diff('job-from-engine', inputs, { ...inputs })).toEqual({
+    const engine = runSerializedProvider(job);
+    const inputs = engine.inputs;
+    const created = await engine.provider.create(inputs);
+    expect(created.id).toBe('job-from-engine');
+    expect(await engine.provider.diff('job-from-engine', inputs, { ...inputs })).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
     });
-    expect(await provider?.diff('job-from-engine', inputs, { ...inputs, trigger: 'again' })).toEqual({
+    expect(await engine.provider.diff('job-from-engine', inputs, { ...inputs, trigger: 'again' })).toEqual({
       changes: true,
       replaces: ['trigger'],
       deleteBeforeReplace: false,
     });
-    expect(sent).toEqual([
+    expect(engine.sent).toEqual([
       {
-        region: 'af-south-1',
+        config: { region: 'af-south-1' },
+        op: 'createJob',
         input: expect.objectContaining({
           AccountId: SRC_ACCOUNT,
           Operation: { S3ReplicateObject: {} },
@@ -670,6 +719,8 @@ describe('CrrReplication backfill', () => {
         template: {
           spec: {
             restartPolicy: 'Never',
+            serviceAccountName: 'copy-backfill',
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: 'copy',
@@ -698,7 +749,7 @@ describe('CrrReplication backfill', () => {
 });
 
 describe('CrrReplication with a long name', () => {
-  it('keeps role name prefixes within the 38 characters IAM allows', async () => {
+  it('keeps role name prefixes distinct and within the 38 characters IAM allows', async () => {
     const name = 'a-component-name-long-enough-to-overflow-iam';
     const crr = new CrrReplication(name, {
       source: { bucketName: 'long-af', provider: providers.af },
@@ -712,7 +763,11 @@ describe('CrrReplication with a long name', () => {
     const prefixes = findAll(state, T.role)
       .filter((r) => r.name.startsWith(name))
       .map((r) => String(r.inputs.namePrefix));
-    expect(prefixes).toEqual([name.slice(0, 38), name.slice(0, 38)]);
+    expect(new Set(prefixes).size).toBe(2);
+    for (const prefix of prefixes) {
+      expect(prefix.length).toBeLessThanOrEqual(38);
+      expect(prefix.startsWith('a-component-name-long-enough-')).toBe(true);
+    }
   });
 });
 
@@ -770,7 +825,7 @@ describe('CrrReplication validation', () => {
         () =>
           new CrrReplication('bad', {
             ...base(),
-            source: { bucketName: 'bad-af', provider: providers.af, adopt: true, versioning: 'Disabled' },
+            source: { bucketName: 'bad-af', provider: providers.af, adopt: true, replaceExistingRules: true, versioning: 'Disabled' },
           }),
       ),
     ).toEqual(['source.versioning']);
@@ -805,5 +860,221 @@ describe('CrrReplication validation', () => {
   it('registers nothing, not even the component, when the props are invalid', async () => {
     await settle(state);
     expect(state.recorded.filter((r) => r.name === 'bad' || r.name.startsWith('bad-'))).toEqual([]);
+  });
+});
+
+describe('CrrReplication Batch Replication backfill with the source provider identity', () => {
+  it('creates and cancels the job with the assumed role on top of the explicit keys, held as a secret', async () => {
+    const keyed = new aws.Provider('af-keys', {
+      region: 'af-south-1',
+      allowedAccountIds: [SRC_ACCOUNT],
+      accessKey: 'AKIAEXAMPLEKEY',
+      secretKey: 'example-secret',
+      assumeRoles: [{ roleArn: 'arn:aws:iam::111111111111:role/deployer', sessionName: 'ci', externalId: 'x-1' }],
+    });
+    const crr = new CrrReplication('who', {
+      source: { bucketName: 'who-af', provider: keyed },
+      destinations: [{ bucketName: 'who-eu', provider: providers.eu }],
+      rules: [{ id: 'all' }],
+      alarms: false,
+      backfill: {
+        kind: 'batchReplication',
+        reportBucketName: 'who-reports',
+        identity: {
+          accessKey: keyed.accessKey,
+          secretKey: keyed.secretKey,
+          assumeRoles: [{ roleArn: 'arn:aws:iam::111111111111:role/deployer', sessionName: 'ci', externalId: 'x-1' }],
+        },
+      },
+    });
+    await valueOf(crr.backfillJobId as import('@pulumi/pulumi').Output<string>);
+    await settle(state);
+    const job = findByKind(state, T.batchJob, 'who-backfill');
+    expect(job.inputs.identity).toEqual({
+      [SECRET_SIG]: SECRET_VALUE,
+      value: {
+        accessKey: 'AKIAEXAMPLEKEY',
+        secretKey: 'example-secret',
+        assumeRoles: [{ roleArn: 'arn:aws:iam::111111111111:role/deployer', sessionName: 'ci', externalId: 'x-1' }],
+      },
+    });
+
+    const engine = runSerializedProvider(job);
+    const created = await engine.provider.create(engine.inputs);
+    await engine.provider.delete(created.id, created.outs);
+    const assumed = {
+      fromTemporaryCredentials: {
+        params: { RoleArn: 'arn:aws:iam::111111111111:role/deployer', RoleSessionName: 'ci', ExternalId: 'x-1' },
+        masterCredentials: { accessKeyId: 'AKIAEXAMPLEKEY', secretAccessKey: 'example-secret' },
+        clientConfig: { region: 'af-south-1' },
+      },
+    };
+    expect(engine.sent.map((s) => [s.op, s.config])).toEqual([
+      ['createJob', { region: 'af-south-1', credentials: assumed }],
+      ['describeJob', { region: 'af-south-1', credentials: assumed }],
+      ['updateJobStatus', { region: 'af-south-1', credentials: assumed }],
+    ]);
+  });
+
+  it("takes the source provider's profile when no identity is given", async () => {
+    const profiled = new aws.Provider('af-profile', { region: 'af-south-1', profile: 'media-prod' });
+    const crr = new CrrReplication('prof', {
+      source: { bucketName: 'prof-af', provider: profiled },
+      destinations: [{ bucketName: 'prof-eu', provider: providers.eu }],
+      rules: [{ id: 'all' }],
+      alarms: false,
+      backfill: { kind: 'batchReplication', reportBucketName: 'prof-reports' },
+    });
+    await valueOf(crr.backfillJobId as import('@pulumi/pulumi').Output<string>);
+    await settle(state);
+    const engine = runSerializedProvider(findByKind(state, T.batchJob, 'prof-backfill'));
+    await engine.provider.create(engine.inputs);
+    expect(engine.sent.map((s) => s.config)).toEqual([{ region: 'af-south-1', credentials: { fromIni: { profile: 'media-prod' } } }]);
+  });
+
+  it('updates the identity in place instead of starting a new job', async () => {
+    await settle(state);
+    const engine = runSerializedProvider(findByKind(state, T.batchJob, 'prof-backfill'));
+    const news = { ...engine.inputs, identity: { profile: 'media-prod-2' } };
+    expect(await engine.provider.diff('job', engine.inputs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect((await engine.provider.update('job', { ...engine.inputs, jobId: 'job' }, news)).outs).toMatchObject({
+      jobId: 'job',
+      identity: { profile: 'media-prod-2' },
+    });
+  });
+});
+
+describe('CrrReplication adopting a source bucket', () => {
+  it('fails unless replaceExistingRules confirms that its replication configuration is replaced', () => {
+    expect(() =>
+      new CrrReplication('adopt', {
+        source: { bucketName: 'adopt-af', provider: providers.af, adopt: true },
+        destinations: [{ bucketName: 'adopt-eu', provider: providers.eu }],
+        rules: [{ id: 'all' }],
+      }),
+    ).toThrow("'source.replaceExistingRules' must be true to adopt a source bucket");
+  });
+});
+
+describe('CrrReplication with KMS across accounts, Object Lock, deploy-time names and per-resource regions', () => {
+  const SRC_KEY = 'arn:aws:kms:af-south-1:111111111111:key/src';
+  const DST_KEY = 'arn:aws:kms:eu-west-1:222222222222:key/dst';
+  let keyStatements: Record<string, string>;
+
+  beforeAll(async () => {
+    const lateName = pulumi.output('locked-eu-7f3a');
+    const crr = new CrrReplication('locked', {
+      source: { bucketName: 'locked-af', provider: providers.af, kmsKeyArn: SRC_KEY, objectLock: true },
+      destinations: [
+        { bucketName: lateName, id: 'replica', provider: providers.euOther, accountId: DST_ACCOUNT, kmsKeyArn: DST_KEY, objectLock: true },
+        { bucketName: 'locked-eu-same', region: 'eu-west-1', objectLock: true },
+      ],
+      rules: [
+        { id: 'other-account', destination: 'replica', prefix: 'a/' },
+        { id: 'same-account', destination: 'locked-eu-same', prefix: 'b/', sseKmsEncryptedObjects: false },
+      ],
+      alarms: false,
+    });
+    keyStatements = await valueOf(crr.replicaKeyPolicyStatements);
+    await settle(state);
+  });
+
+  it('creates SSE-KMS buckets with S3 Bucket Keys and Object Lock', () => {
+    expect(findByKind(state, T.bucket, 'locked-source').inputs).toMatchObject({ bucket: 'locked-af', objectLockEnabled: true });
+    expect(findByKind(state, T.encryption, 'locked-source-encryption').inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: SRC_KEY }, bucketKeyEnabled: true },
+    ]);
+  });
+
+  it('lets the role read retention and legal hold so S3 replicates them', () => {
+    const doc = json(findByKind(state, T.rolePolicy, 'locked-replication-policy').inputs.policy) as { Statement: { Sid: string; Action: string[] }[] };
+    expect(doc.Statement.find((s) => s.Sid === 'ReadSourceObjectVersions')?.Action).toEqual(
+      expect.arrayContaining(['s3:GetObjectRetention', 's3:GetObjectLegalHold']),
+    );
+  });
+
+  it('names a bucket known only at deploy time by its id and uses its name once known', () => {
+    expect(findByKind(state, T.bucket, 'locked-destination-replica')).toMatchObject({ provider: 'eu-other', inputs: { bucket: 'locked-eu-7f3a' } });
+    const rules = findByKind(state, T.replication, 'locked-replication').inputs.rules as { destination: { bucket: string } }[];
+    expect(rules.map((r) => r.destination.bucket)).toEqual(['arn:aws:s3:::locked-eu-7f3a', 'arn:aws:s3:::locked-eu-same']);
+  });
+
+  it("puts a same-account destination in its region through the source's provider, with no provider of its own", () => {
+    for (const name of ['locked-destination-locked-eu-same', 'locked-destination-locked-eu-same-versioning']) {
+      const resource = state.recorded.find((r) => r.name === name);
+      expect(resource).toMatchObject({ provider: 'af', inputs: { region: 'eu-west-1' } });
+    }
+    expect(findByKind(state, T.bucket, 'locked-source').inputs.region).toBeUndefined();
+  });
+
+  it('outputs the key-policy statement the replica key in the other account needs', () => {
+    expect(Object.keys(keyStatements)).toEqual(['replica']);
+    expect(JSON.parse(keyStatements.replica ?? '{}')).toEqual({
+      Sid: 'AllowSourceReplicationRoleToEncryptReplicas',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${SRC_ACCOUNT}:role/locked-replication-role` },
+      Action: ['kms:Encrypt', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: {
+        StringLike: {
+          'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+          'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::locked-eu-7f3a/*', 'arn:aws:s3:::locked-eu-7f3a'],
+        },
+      },
+    });
+  });
+});
+
+describe('CrrReplication copy-engine backfill with IRSA', () => {
+  it('runs the Jobs under a ServiceAccount carrying the role, with no keys mounted', async () => {
+    const crr = new CrrReplication('irsa', {
+      source: { bucketName: 'irsa-af', provider: providers.af },
+      destinations: [{ bucketName: 'irsa-eu', provider: providers.eu }],
+      rules: [{ id: 'all' }],
+      alarms: false,
+      backfill: {
+        kind: 'copyJob',
+        image: 'ghcr.io/bucketbridge/bucketbridge:0.1.0',
+        namespace: 'replication',
+        sourceCredentials: { kind: 'irsa', roleArn: 'arn:aws:iam::111111111111:role/backfill' },
+        destinationAssumeRole: { roleArn: 'arn:aws:iam::222222222222:role/writer' },
+      },
+    });
+    await valueOf(crr.roleArn);
+    await settle(state);
+    expect(findByKind(state, T.serviceAccount, 'irsa-backfill').inputs).toEqual({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'irsa-backfill',
+        namespace: 'replication',
+        labels: { 'app.kubernetes.io/name': 'bucketbridge', 'app.kubernetes.io/component': 'backfill' },
+        annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/backfill' },
+      },
+      automountServiceAccountToken: true,
+    });
+    const pod = (findByKind(state, T.job, 'irsa-backfill-all').inputs.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(pod.serviceAccountName).toBe('irsa-backfill');
+    expect(pod.automountServiceAccountToken).toBe(true);
+    const [container] = pod.containers as { env: { name: string; value?: string; valueFrom?: unknown }[] }[];
+    expect(container?.env.filter((e) => e.valueFrom !== undefined)).toEqual([]);
+    expect(container?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'RCLONE_CONFIG_SRC_ENV_AUTH', value: 'true' },
+        { name: 'RCLONE_CONFIG_DST_ENV_AUTH', value: 'true' },
+        { name: 'RCLONE_CONFIG_DST_ROLE_ARN', value: 'arn:aws:iam::222222222222:role/writer' },
+      ]),
+    );
+  });
+
+  it('fails on an IRSA role that is not a role ARN', () => {
+    expect(() =>
+      new CrrReplication('irsa-bad', {
+        source: { bucketName: 'irsab-af', provider: providers.af },
+        destinations: [{ bucketName: 'irsab-eu', provider: providers.eu }],
+        rules: [{ id: 'all' }],
+        backfill: { kind: 'copyJob', image: 'bucketbridge:0.1.0', sourceCredentials: { kind: 'irsa', roleArn: 'backfill' } },
+      }),
+    ).toThrow("'backfill.source.credentials.roleArn' must be an IAM role ARN");
   });
 });

@@ -27,6 +27,7 @@ const KNOWN_TYPES = new Set([
   'aws:cloudwatch/metricAlarm:MetricAlarm',
   'aws:sns/topic:Topic',
   'kubernetes:batch/v1:Job',
+  'kubernetes:core/v1:ServiceAccount',
   'pulumi-nodejs:dynamic/bucketbridge:BatchReplicationJob',
   'bucketbridge:aws:CamelReplicatorAws',
   'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
