@@ -31,7 +31,7 @@ import { SyncEngine } from './sync-engine';
 export interface ReplicatorOptions {
   readonly config: ReplicateConfig;
   /** Builds the event source for one source configuration (the CLI passes the real ones). */
-  readonly createSource: (config: EventSourceConfig, deps: SourceDeps) => EventSource;
+  readonly createSource: (config: EventSourceConfig, deps: SourceDeps) => EventSource | Promise<EventSource>;
   /** A source lost its broker for good (see `SourceDeps.lost`). @default - only logged */
   readonly onSourceLost?: (reason: string) => void;
   /** Where remotes are configured (`RCLONE_CONFIG_<REMOTE>_*`). @default process.env */
@@ -113,7 +113,7 @@ export class Replicator {
     );
     if (this.config.reconcile.onStart) await this.reconcileAll();
     for (const sourceConfig of this.config.sources) {
-      const source = this.options.createSource(sourceConfig, {
+      const source = await this.options.createSource(sourceConfig, {
         logger: this.logger.child({ source: sourceConfig.name }),
         metrics: this.metrics,
         lost: (reason) => this.options.onSourceLost?.(reason),
