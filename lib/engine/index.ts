@@ -5,3 +5,4 @@ export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
 export { collectStreamGarbage } from './stream-garbage';
+export { Replicator, type ReplicatorOptions } from './commands/replicate';
