@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.gateway.test.ts'],
+          exclude: ['test/**/*.gateway.test.ts', 'test/**/*.camel.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
           sequence: { groupOrder: 0 },

@@ -1,5 +1,5 @@
 /**
- * npm run bench: bucketbridge sync (the bundle the image runs, on the image's Node.js with its V8 flags) against
+ * npm run bench: bucketbridge sync (the bundle the image runs, on the image's Node.js) against
  * rclone sync and aws s3 sync on the lab's Ceph RGW, with the gateway's raw rate (plain SDK loops)
  * as the ceiling.
  *
@@ -28,7 +28,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { CODE_CACHE_FILE, IMAGE_NODE_FLAGS, WRITE_CODE_CACHE_ENV } from '../lib/engine/launcher';
 import { removeBucket } from '../test/support/buckets';
 import { balancedOrder, balancedRows } from './order';
 import { client, createBucket, Credentials, inventory } from './s3';
@@ -162,18 +161,16 @@ interface Tool {
 
 /**
  * The engine as the image runs it: the image's Node.js (scripts/image-node.sh, kept in .bench/node)
- * with its V8 flags, and a copy of the bundle whose code cache that Node.js made with those flags,
- * by the same `--help` run as the Dockerfile's.
+ * running a copy of the bundle.
  */
 function imageEngine(): { version: string; engine: (...args: string[]) => string[] } {
   const node = execFileSync('bash', [path.join(repo, 'scripts/image-node.sh'), path.join(work, 'node')], { encoding: 'utf8' }).trim();
   const dir = path.join(work, 'engine');
   rmSync(dir, { recursive: true, force: true });
-  cpSync(path.join(repo, 'build/engine'), dir, { recursive: true, filter: (file) => !file.endsWith(CODE_CACHE_FILE) });
+  cpSync(path.join(repo, 'build/engine'), dir, { recursive: true });
   const bundle = path.join(dir, 'bucketbridge.cjs');
   /** The command line that runs the engine with `args`. */
-  const engine = (...args: string[]): string[] => [node, ...IMAGE_NODE_FLAGS, bundle, ...args];
-  execFileSync(node, engine('--help').slice(1), { env: { ...baseEnv({}), [WRITE_CODE_CACHE_ENV]: '1' }, stdio: 'ignore' });
+  const engine = (...args: string[]): string[] => [node, bundle, ...args];
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   log(`the engine runs on Node.js ${version} (${node}), as in the image`);
   return { version, engine };

@@ -35,7 +35,7 @@ app() {
   (cd "$dir" && node "$kind-app.js" "$dir/dist")
 }
 
-app engine @aws-sdk/client-s3 @smithy/signature-v4
+app engine @aws-sdk/client-s3 @aws-sdk/credential-providers @smithy/node-http-handler
 app pulumi @pulumi/pulumi @pulumi/aws
 app k8s cdk8s cdk8s-plus-28 constructs
 
@@ -44,6 +44,6 @@ if out=$(cd "$work/k8s" && node_modules/.bin/bucketbridge --help 2>&1); then
   echo "pack-test: bucketbridge ran without @aws-sdk/client-s3" >&2
   exit 1
 fi
-expected='bucketbridge: bucketbridge/engine needs the optional peer dependencies @aws-sdk/client-s3, @smithy/signature-v4: npm install @aws-sdk/client-s3 @smithy/signature-v4'
+expected='bucketbridge: bucketbridge/engine needs the optional peer dependencies @aws-sdk/client-s3, @aws-sdk/credential-providers, @smithy/node-http-handler: npm install @aws-sdk/client-s3 @aws-sdk/credential-providers @smithy/node-http-handler'
 [ "$out" = "$expected" ] || { printf 'pack-test: unexpected message from bucketbridge without its peers:\n%s\n' "$out" >&2; exit 1; }
 echo 'pack-test: every entry point works from the packed tarball'

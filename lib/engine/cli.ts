@@ -9,7 +9,7 @@ import { createLogger } from './observability/logger';
 import { EngineMetrics } from './observability/metrics';
 import { serveMetrics } from './observability/metrics-server';
 import { ProgressBar, formatBytes } from './observability/progress';
-import { collectStreamGarbage } from './stream-garbage';
+import { DEFAULT_TUNING } from './tuning';
 
 /** How long SIGTERM lets copies in flight finish before aborting them. */
 const DRAIN_SECONDS_DEFAULT = 30;
@@ -28,11 +28,25 @@ interface Flags {
   logLevel: string;
   metricsAddr?: string;
   drainSeconds: number;
+  connectTimeout: number;
+  headerTimeout: number;
+  idleTimeout: number;
+  retries: number;
+  retryDeadline: number;
+  compareTags: boolean;
+  compareMetadata: boolean;
 }
 
 function count(name: string, min: number): (value: string) => number {
   return (value) => {
     if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`'${name}' must be an integer >= ${min}, got ${value}`);
+    return Number(value);
+  };
+}
+
+function seconds(name: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`'${name}' must be a number of seconds > 0, got ${value}`);
     return Number(value);
   };
 }
@@ -70,6 +84,13 @@ function program(run: (command: EngineCommand, source: string, destination: stri
       .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
       .option('--metrics-addr <[host:]port>', 'serve Prometheus metrics at /metrics')
       .option('--drain-seconds <N>', 'on SIGTERM, how long copies in flight may finish', count('--drain-seconds', 0), DRAIN_SECONDS_DEFAULT)
+      .option('--compare-tags', 'also compare tags of objects whose size and ETag match (one request per side per object)', false)
+      .option('--compare-metadata', 'also compare headers and user metadata of objects whose size and ETag match (one request per side per object)', false)
+      .option('--connect-timeout <seconds>', 'how long opening a connection may take', seconds('--connect-timeout'), DEFAULT_TUNING.connectTimeoutMs / 1000)
+      .option('--header-timeout <seconds>', "how long a request may wait for the answer's headers", seconds('--header-timeout'), DEFAULT_TUNING.headerTimeoutMs / 1000)
+      .option('--idle-timeout <seconds>', 'how long a connection may stay silent, mid-body included', seconds('--idle-timeout'), DEFAULT_TUNING.idleTimeoutMs / 1000)
+      .option('--retries <N>', 'retries of a failed request after the first attempt', count('--retries', 0), DEFAULT_TUNING.retryAttempts - 1)
+      .option('--retry-deadline <seconds>', "no retry starts later than this after a request's first attempt", seconds('--retry-deadline'), DEFAULT_TUNING.retryDeadlineMs / 1000)
       .exitOverride()
       .configureOutput({ outputError: () => undefined })
       .action(async (source: string, destination: string, flags: Flags) => {
@@ -106,6 +127,14 @@ async function execute(command: EngineCommand, source: string, destination: stri
     checkers: flags.checkers,
     include: flags.include,
     exclude: flags.exclude,
+    compareAttributes: { tags: flags.compareTags, metadata: flags.compareMetadata },
+    tuning: {
+      connectTimeoutMs: flags.connectTimeout * 1000,
+      headerTimeoutMs: flags.headerTimeout * 1000,
+      idleTimeoutMs: flags.idleTimeout * 1000,
+      retryAttempts: flags.retries + 1,
+      retryDeadlineMs: flags.retryDeadline * 1000,
+    },
     logger,
     metrics,
     onProgress: bar === undefined ? undefined : (p) => bar.update(p),
@@ -169,6 +198,7 @@ function report(summary: Summary, json: boolean): void {
     `skipped ${summary.skipped}`,
     `failed ${summary.failed}`,
     ...(summary.command === 'check' ? [`differences ${summary.differences}`] : []),
+    ...(summary.sourceChanged > 0 ? [`restarted ${summary.sourceChanged} (source changed mid-copy)`] : []),
     `${formatBytes(summary.bytes)} in ${summary.seconds} s`,
     ...(summary.stopped ? ['(stopped)'] : []),
   ];
@@ -194,8 +224,6 @@ async function main(argv: readonly string[]): Promise<number> {
 
 // A command-line tool's stderr is for its own messages; the SDK's Node support notice is not one.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// This process exists only to run the engine, so it may tune V8 to keep streamed copies' memory flat.
-collectStreamGarbage();
 
 main(process.argv).then(
   (code) => process.exit(code),

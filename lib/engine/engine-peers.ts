@@ -1,2 +1,2 @@
-/** The engine's optional peers: the S3 SDK (loaded lazily, for deletes) and its signer. */
-export const ENGINE_PEERS: readonly string[] = ['@aws-sdk/client-s3', '@smithy/signature-v4'];
+/** The engine's optional peers: the S3 SDK, its credential providers and its HTTP handler (timeouts). */
+export const ENGINE_PEERS: readonly string[] = ['@aws-sdk/client-s3', '@aws-sdk/credential-providers', '@smithy/node-http-handler'];

@@ -31,7 +31,32 @@ export class StoppedError extends Error {
   override readonly name = 'StoppedError';
 }
 
+/**
+ * The bytes that arrived are not the bytes sent: the gateway refused a body whose Content-MD5 did
+ * not match (BadDigest), or an answer's ETag differs from the MD5 the engine computed or expected.
+ * Transient: the transfer is retried.
+ */
+export class IntegrityError extends Error {
+  override readonly name = 'IntegrityError';
+}
+
+/**
+ * The source object changed while it was being copied (a pinned request answered 412, or a
+ * reproduced part layout did not give the source's ETag). The object's upload is aborted and the
+ * copy starts again from the new version.
+ */
+export class SourceChangedError extends Error {
+  override readonly name = 'SourceChangedError';
+}
+
+/** A listing cannot be trusted to be complete (e.g. truncated without a continuation token): the run stops before any delete. */
+export class ListingError extends Error {
+  override readonly name = 'ListingError';
+}
+
 const RETRYABLE_NAMES = new Set([
+  'IntegrityError',
+  'BadDigest',
   'SlowDown',
   'Throttling',
   'ThrottlingException',
@@ -76,7 +101,7 @@ interface ErrorShape {
 export function isRetryable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as ErrorShape;
-  if (e.name === 'AbortError' || err instanceof StoppedError) return false;
+  if (e.name === 'AbortError' || err instanceof StoppedError || err instanceof SourceChangedError || err instanceof ListingError) return false;
   if (typeof e.name === 'string' && RETRYABLE_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && RETRYABLE_CODES.has(e.code)) return true;
   if (e.$retryable !== undefined && e.$retryable !== null) return true;

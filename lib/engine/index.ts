@@ -4,5 +4,4 @@ export * from './errors';
 export * from './tuning';
 export * from './observability/metrics';
 export * from './observability/logger';
-export { collectStreamGarbage } from './stream-garbage';
 export { Replicator, type ReplicatorOptions } from './commands/replicate';

@@ -1,4 +1,4 @@
-// An engine user's app: bucketbridge with @aws-sdk/client-s3 and @smithy/signature-v4 only.
+// An engine user's app: bucketbridge with @aws-sdk/client-s3, @aws-sdk/credential-providers and @smithy/node-http-handler only.
 'use strict';
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');

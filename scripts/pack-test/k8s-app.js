@@ -27,7 +27,7 @@ assert.throws(() => require('bucketbridge/pulumi'), {
   message: 'bucketbridge/pulumi needs the optional peer dependencies @pulumi/pulumi, @pulumi/aws: npm install @pulumi/pulumi @pulumi/aws',
 });
 assert.throws(() => require('bucketbridge/engine'), {
-  message: 'bucketbridge/engine needs the optional peer dependencies @aws-sdk/client-s3, @smithy/signature-v4: npm install @aws-sdk/client-s3 @smithy/signature-v4',
+  message: 'bucketbridge/engine needs the optional peer dependencies @aws-sdk/client-s3, @aws-sdk/credential-providers, @smithy/node-http-handler: npm install @aws-sdk/client-s3 @aws-sdk/credential-providers @smithy/node-http-handler',
 });
 
 // Issue 23: a secondary zone with no endpoint the other clusters can reach is rejected, naming

@@ -20,13 +20,12 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINE_FILE, IMAGE_NODE_FLAGS } from '../../lib/engine/launcher';
 import { engineBuild, ensureEngineBuild } from '../support/engine-bundle';
 import { createBucket, gateway, rcloneEnv, s3 } from '../support/gateway';
 import { body, listAll } from './fixtures';
 
 const repo = path.resolve(__dirname, '../..');
-const bundle = engineBuild.launcher;
+const bundle = engineBuild.entry;
 
 interface Run {
   code: number;
@@ -34,7 +33,7 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the bundle with node and its flags, as the image's entrypoint does, with SRC and DST remotes set. */
+/** Runs the bundle with node, as the image's entrypoint does, with SRC and DST remotes set. */
 async function bucketbridge(...args: string[]): Promise<Run> {
   return runEntry(bundle, args, { ...rcloneEnv('SRC'), ...rcloneEnv('DST') });
 }
@@ -42,7 +41,7 @@ async function bucketbridge(...args: string[]): Promise<Run> {
 async function runEntry(entry: string, args: string[], remotes: Record<string, string>): Promise<Run> {
   const env = { ...process.env, ...remotes };
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [...IMAGE_NODE_FLAGS, entry, ...args], { env, cwd: repo });
+    const { stdout, stderr } = await promisify(execFile)('node', [entry, ...args], { env, cwd: repo });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -120,17 +119,16 @@ describe('the bundled CLI (build/engine/bucketbridge.cjs)', () => {
   });
 });
 
-describe('the bundled CLI without its SDK file', () => {
+describe('the bundled CLI on its own, as the image carries it', () => {
   const client = s3();
   const MiB = 1024 * 1024;
   let alone: string;
 
   beforeAll(async () => {
     await ensureEngineBuild();
-    // The entry and the engine alone: any require() of s3-sdk.cjs fails the run.
+    // The bundle alone, away from node_modules: any require() of a package it does not hold fails the run.
     alone = mkdtempSync(path.join(tmpdir(), 'bb-bundle-'));
     copyFileSync(bundle, path.join(alone, 'bucketbridge.cjs'));
-    copyFileSync(engineBuild.engine, path.join(alone, ENGINE_FILE));
   });
   afterAll(() => {
     client.destroy();

@@ -2,8 +2,12 @@ import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -114,5 +118,68 @@ describe('change detection', () => {
     await writeFile(join(local, 'small'), 'cccc');
     await utimes(join(local, 'small'), future, future);
     expect(await runSync({ command: 'sync', source: local, destination: `dst:${destination}`, env, tuning })).toMatchObject({ copied: 1 });
+  });
+
+  it('--checksum settles after a server-side copy of a multipart source: the copy is made in its layout', async () => {
+    const env = remotesEnv();
+    const [source, destination] = await Promise.all([createBucket('cd-src'), createBucket('cd-dst')]);
+    await upload(source, 'mp', body(12 * MiB));
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env })).toMatchObject({ copied: 1 });
+    expect(await etagOf(destination, 'mp')).toBe(await etagOf(source, 'mp'));
+    expect(await runSync({ command: 'check', source: `src:${source}`, destination: `dst:${destination}`, env, compare: 'checksum' })).toMatchObject({
+      differences: 0,
+    });
+  });
+
+  it('carries a tag-only change with --compare-tags (one PutObjectTagging), and not without it', async () => {
+    const env = remotesEnv();
+    const [source, destination] = await Promise.all([createBucket('cd-src'), createBucket('cd-dst')]);
+    await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'tagged', Body: 'same body', Tagging: 'stage=draft' }));
+    await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'untagged', Body: 'other body' }));
+    await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env });
+    await scratch.client.send(new PutObjectTaggingCommand({ Bucket: source, Key: 'tagged', Tagging: { TagSet: [{ Key: 'stage', Value: 'final' }] } }));
+    const tagsAt = async (bucket: string): Promise<string[]> =>
+      ((await scratch.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'tagged' }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`);
+    const compareAttributes = { tags: true };
+
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env })).toMatchObject({ copied: 0, skipped: 2 });
+    expect(await tagsAt(destination)).toEqual(['stage=draft']);
+    expect(await runSync({ command: 'check', source: `src:${source}`, destination: `dst:${destination}`, env, compareAttributes })).toMatchObject({
+      differences: 1,
+    });
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `far:${destination}`, env, compareAttributes })).toMatchObject({
+      copied: 1,
+      skipped: 1,
+      failed: 0,
+    });
+    expect(await tagsAt(destination)).toEqual(['stage=final']);
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env, compareAttributes })).toMatchObject({
+      copied: 0,
+      skipped: 2,
+    });
+  });
+
+  it('carries a metadata-only change with --compare-metadata by copying the object again', async () => {
+    const env = remotesEnv();
+    const [source, destination] = await Promise.all([createBucket('cd-src'), createBucket('cd-dst')]);
+    await scratch.client.send(new PutObjectCommand({ Bucket: source, Key: 'doc', Body: 'same body', ContentType: 'text/plain', Metadata: { rev: '1' } }));
+    await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env });
+    // Copied onto itself with new metadata: same body, same ETag.
+    await scratch.client.send(
+      new CopyObjectCommand({ Bucket: source, Key: 'doc', CopySource: `${source}/doc`, MetadataDirective: 'REPLACE', ContentType: 'text/markdown', Metadata: { rev: '2' } }),
+    );
+    expect(await etagOf(source, 'doc')).toBe(await etagOf(destination, 'doc'));
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env })).toMatchObject({ copied: 0 });
+    const compareAttributes = { metadata: true };
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env, compareAttributes })).toMatchObject({
+      copied: 1,
+      failed: 0,
+    });
+    const head = await scratch.client.send(new HeadObjectCommand({ Bucket: destination, Key: 'doc' }));
+    expect({ type: head.ContentType, metadata: head.Metadata }).toEqual({ type: 'text/markdown', metadata: { rev: '2' } });
+    expect(await runSync({ command: 'sync', source: `src:${source}`, destination: `dst:${destination}`, env, compareAttributes })).toMatchObject({
+      copied: 0,
+      skipped: 1,
+    });
   });
 });

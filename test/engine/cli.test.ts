@@ -42,6 +42,9 @@ describe('bucketbridge CLI', () => {
     const number = await runCli(['sync', 'a', 'b', '--transfers', 'x']);
     expect(number.code).toBe(2);
     expect(errorLine(number)).toContain("'--transfers' must be an integer >= 1, got x");
+    const timeout = await runCli(['sync', 'a', 'b', '--header-timeout', '0']);
+    expect(timeout.code).toBe(2);
+    expect(errorLine(timeout)).toContain("'--header-timeout' must be a number of seconds > 0, got 0");
   });
 
   it('exits 2 when --checksum and --size-only are both given', async () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { StoppedError, TransferError, describeError, isRetryable, isTransientOnceReached } from '../../lib/engine/errors';
+import {
+  IntegrityError,
+  ListingError,
+  SourceChangedError,
+  StoppedError,
+  TransferError,
+  describeError,
+  isRetryable,
+  isTransientOnceReached,
+} from '../../lib/engine/errors';
 
 const s3Error = (name: string, status: number): Error =>
   Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -25,6 +34,13 @@ describe('isRetryable', () => {
     expect(isRetryable(new StoppedError('stop'))).toBe(false);
     expect(isRetryable(new TransferError('x', 'k'))).toBe(false);
     expect(isRetryable('string')).toBe(false);
+  });
+
+  it('retries bytes that changed on the way, but not a changed source or an incomplete listing', () => {
+    expect(isRetryable(s3Error('BadDigest', 400))).toBe(true);
+    expect(isRetryable(new IntegrityError('etag differs'))).toBe(true);
+    expect(isRetryable(new SourceChangedError('changed', { cause: s3Error('PreconditionFailed', 412) }))).toBe(false);
+    expect(isRetryable(new ListingError('no token'))).toBe(false);
   });
 });
 

@@ -71,4 +71,38 @@ describe('withRetry', () => {
     ).rejects.toThrow('reset');
     expect(calls).toBe(1);
   });
+
+  it('caps each delay at maxDelayMs', async () => {
+    let calls = 0;
+    const began = Date.now();
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1;
+          throw transient();
+        },
+        { ...options, attempts: 6, baseDelayMs: 60_000, maxDelayMs: 20 },
+      ),
+    ).rejects.toThrow('reset');
+    expect(calls).toBe(6);
+    expect(Date.now() - began).toBeLessThan(1000);
+  });
+
+  it('starts no retry past the deadline and fails with the last error', async () => {
+    let calls = 0;
+    const began = Date.now();
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1;
+          await new Promise((resolve) => setTimeout(resolve, 60));
+          throw transient();
+        },
+        { ...options, attempts: 100, deadlineMs: 200 },
+      ),
+    ).rejects.toThrow('reset');
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(5);
+    expect(Date.now() - began).toBeLessThan(500);
+  });
 });

@@ -16,6 +16,7 @@ const KNOWN_TYPES = new Set([
   'pulumi:providers:aws',
   'pulumi:providers:kubernetes',
   'bucketbridge:aws:CrrReplication',
+  'bucketbridge:aws:ReplicationTopology',
   'aws:s3/bucket:Bucket',
   'aws:s3/bucketVersioning:BucketVersioning',
   'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',

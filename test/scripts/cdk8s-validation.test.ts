@@ -64,6 +64,26 @@ describe('cdk8s validation plugin', () => {
     );
   });
 
+  it("fails the synth on an Integration whose flows Camel would reject, though the Integration CRD accepts any flow", async () => {
+    const integration = (option: string) => ({
+      apiVersion: 'camel.apache.org/v1',
+      kind: 'Integration',
+      metadata: { name: 'ceph-to-aws-replicator' },
+      spec: {
+        flows: [
+          { route: { from: { uri: 'direct:in', steps: [{ to: { uri: 'aws2-s3:bucket', parameters: { [option]: 'true' } } }] } } },
+        ],
+      },
+    });
+    expect(await run([integration('autoCreateBucket')])).toMatchObject({ status: 'success', violations: [] });
+    const result = await run([integration('autoCreateBuckets')]);
+    expect(result.status).toBe('failure');
+    expect(result.violations[0]?.recommendation).toBe(
+      'camel.apache.org/v1 Integration ceph-to-aws-replicator: /spec/flows/0/route/from/steps/0/to/parameters/autoCreateBuckets ' +
+        '(Camel 4.14.9) aws2-s3: unknown option "autoCreateBuckets"',
+      );
+    });
+
   it("fails the synth on a Cosmos that breaks bucketbridge's Cosmos schema, which the upstream CRD would pass", async () => {
     const cosmos = {
       apiVersion: 'zenko.io/v1alpha1',

@@ -2,16 +2,13 @@ import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CODE_CACHE_FILE, ENGINE_FILE } from '../../lib/engine/launcher';
 
 const repo = path.resolve(__dirname, '../..');
 const dir = path.join(repo, 'build/engine');
 
-/** What `npm run build:engine` writes: the image's entry, the bundled CLI and its code cache. */
+/** What `npm run build:engine` writes: the bundled CLI the image runs. */
 export const engineBuild = {
-  launcher: path.join(dir, 'bucketbridge.cjs'),
-  engine: path.join(dir, ENGINE_FILE),
-  codeCache: path.join(dir, CODE_CACHE_FILE),
+  entry: path.join(dir, 'bucketbridge.cjs'),
 };
 
 function newestSourceMs(dir: string): number {
@@ -25,7 +22,7 @@ function newestSourceMs(dir: string): number {
 
 function isCurrent(): boolean {
   try {
-    const built = Math.min(...[engineBuild.launcher, engineBuild.engine, engineBuild.codeCache].map((f) => statSync(f).mtimeMs));
+    const built = statSync(engineBuild.entry).mtimeMs;
     return built >= Math.max(newestSourceMs(path.join(repo, 'lib')), statSync(path.join(repo, 'scripts/build-engine.mjs')).mtimeMs);
   } catch {
     return false;

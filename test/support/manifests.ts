@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { ManifestValidator, formatManifestProblem } from '../../lib/model';
+import { CamelFlowValidator, ManifestValidator, formatCamelFlowProblem, formatManifestProblem } from '../../lib/model';
 
 /** A synthesized Kubernetes object, loosely typed for assertions. */
 export interface KubeObject {
@@ -14,12 +14,19 @@ export interface KubeObject {
   readonly [key: string]: unknown;
 }
 
-/** Synthesizes a chart and fails unless every object validates against its upstream schema. */
+/**
+ * Synthesizes a chart and fails unless every object validates against its upstream schema and every
+ * Camel K Integration's flows against Camel's YAML DSL schema and component catalog.
+ */
 export function synthAndValidate(chart: Chart): KubeObject[] {
   const objects = Testing.synth(chart) as KubeObject[];
-  const problems = ManifestValidator.forDirectory().validateAll(objects);
+  const problems = ManifestValidator.forDirectory().validateAll(objects).map(formatManifestProblem);
+  for (const object of objects.filter((o) => o.apiVersion === 'camel.apache.org/v1' && o.kind === 'Integration')) {
+    const flows = CamelFlowValidator.forDirectory().validate(object.spec?.flows);
+    problems.push(...flows.map((problem) => `Integration ${object.metadata.name}: flows${formatCamelFlowProblem(problem)}`));
+  }
   if (problems.length > 0) {
-    throw new Error(`objects break their upstream schemas:\n${problems.map(formatManifestProblem).join('\n')}`);
+    throw new Error(`objects break their upstream schemas:\n${problems.join('\n')}`);
   }
   return objects;
 }

@@ -37,6 +37,11 @@ export function fileMd5(directory: LocalDirectory, key: string): Promise<string>
   return md5(directory, key, undefined);
 }
 
+/** The MD5 of a byte range of a file, for a part's Content-MD5. */
+export function rangeMd5(directory: LocalDirectory, key: string, range: { start: number; end: number }): Promise<string> {
+  return md5(directory, key, range);
+}
+
 async function md5(directory: LocalDirectory, key: string, range: { start: number; end: number } | undefined): Promise<string> {
   const hash = createHash('md5');
   for await (const chunk of directory.read(key, range)) hash.update(chunk as Buffer);

@@ -1,11 +1,12 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { renderKeyPrefix, sameServer, type ObjectEntry, type RemoteConfig, type RouteConfig } from '../../model';
 import type { EngineContext } from '../context';
-import { Semaphore } from '../pool';
-import { LazyS3Client } from '../s3/client';
+import type { SourceChangedError } from '../errors';
+import type { Semaphore } from '../pool';
+import { createS3Client } from '../s3/client';
 import { S3Bucket, type HeadResult } from '../s3/s3-bucket';
-import { S3Http } from '../s3/s3-http';
 import type { EngineTuning } from '../tuning';
-import { transfer, type TransferOutcome } from './transfer';
+import { transfer, type TransferDeps, type TransferOutcome } from './transfer';
 
 /**
  * Everything replication does to S3, for one key at a time, on one route. This is the only seam
@@ -17,7 +18,10 @@ export interface RouteStore {
   head(side: 'source' | 'destination', key: string): Promise<HeadResult | undefined>;
   /** The object's tags as a URL-encoded query string, sorted, for comparison. */
   tags(side: 'source' | 'destination', key: string): Promise<string>;
-  /** Copies the source object to the destination with its headers, metadata and tags. */
+  /**
+   * Copies the source object to the destination with its headers, metadata and tags, pinned to
+   * `head`'s ETag (a source that changes mid-copy is copied again from its new version).
+   */
   copy(key: string, head: HeadResult): Promise<TransferOutcome>;
   /** Sets the destination object's tags (a URL-encoded query string; empty removes them all). */
   putTags(key: string, tagging: string): Promise<void>;
@@ -25,23 +29,28 @@ export interface RouteStore {
   delete(key: string): Promise<void>;
 }
 
-/** One remote's clients, shared by every route that uses it. */
+/** One remote's resolved configuration and its S3 client, shared by every route that uses it. */
 interface Remote {
   readonly config: RemoteConfig;
-  readonly http: S3Http;
-  readonly sdk: LazyS3Client;
+  readonly client: S3Client;
 }
 
 export interface StoreDeps {
   readonly ctx: EngineContext;
+  /** Deadlines (connect, header, idle), retries and part sizes, as for `sync`. */
   readonly tuning: EngineTuning;
   /** Bounds the requests that move bodies, across all routes. */
   readonly slots: Semaphore;
   readonly maxSockets: number;
   readonly remote: (name: string) => RemoteConfig;
+  /** Called when a source changed mid-copy and its copy starts again from the new version. */
+  readonly onSourceChanged: (key: string, err: SourceChangedError) => void;
 }
 
-/** Builds route stores on the sync engine's S3 layer and transfer path, one client per remote. */
+/**
+ * Builds route stores on the sync engine's S3 layer (`createS3Client`, `S3Bucket`) and transfer
+ * path, one client per remote: pinned sources, Content-MD5 and verified ETags, deadlines.
+ */
 export class RouteStores {
   private readonly remotes = new Map<string, Remote>();
 
@@ -51,7 +60,8 @@ export class RouteStores {
     let remote = this.remotes.get(name);
     if (remote === undefined) {
       const config = this.deps.remote(name);
-      remote = { config, http: new S3Http(config, this.deps.maxSockets), sdk: new LazyS3Client(config, { maxSockets: this.deps.maxSockets }) };
+      const { tuning, maxSockets } = this.deps;
+      remote = { config, client: createS3Client(config, { maxSockets, connectTimeoutMs: tuning.connectTimeoutMs, idleTimeoutMs: tuning.idleTimeoutMs }) };
       this.remotes.set(name, remote);
     }
     return remote;
@@ -65,19 +75,25 @@ export class RouteStores {
     }
   }
 
+  /** Closes every client's sockets. */
+  close(): void {
+    for (const remote of this.remotes.values()) remote.client.destroy();
+    this.remotes.clear();
+  }
+
   forRoute(route: RouteConfig): RouteStore {
-    const { ctx, tuning, slots } = this.deps;
+    const { ctx, tuning, slots, onSourceChanged } = this.deps;
     const src = this.remote(route.source.remote);
     const dst = this.remote(route.destination.remote);
-    const source = new S3Bucket(src.sdk, src.http, src.config, { kind: 'remote', remote: route.source.remote, bucket: route.source.bucket, prefix: '' }, ctx);
+    const source = new S3Bucket(src.client, src.config, { kind: 'remote', remote: route.source.remote, bucket: route.source.bucket, prefix: '' }, ctx, tuning);
     const destination = new S3Bucket(
-      dst.sdk,
-      dst.http,
+      dst.client,
       dst.config,
       { kind: 'remote', remote: route.destination.remote, bucket: route.destination.bucket, prefix: renderKeyPrefix(route) },
       ctx,
+      tuning,
     );
-    const transferDeps = { ctx, tuning, slots, serverSide: sameServer(src.config, dst.config), partConcurrency: 4 };
+    const transferDeps: TransferDeps = { ctx, tuning, slots, serverSide: sameServer(src.config, dst.config), partConcurrency: 4, onSourceChanged };
     const bucketOf = (side: 'source' | 'destination'): S3Bucket => (side === 'source' ? source : destination);
     return {
       async head(side, key) {
@@ -97,18 +113,10 @@ export class RouteStores {
         return transfer({ kind: 's3', bucket: source }, { kind: 's3', bucket: destination }, entry, transferDeps);
       },
       async putTags(key, tagging) {
-        if (tagging !== '') return destination.putTagging(key, tagging);
-        const { client, sdk } = await dst.sdk.get();
-        await ctx.retry('DeleteObjectTagging', () =>
-          client.send(new sdk.DeleteObjectTaggingCommand({ Bucket: route.destination.bucket, Key: destination.fullKey(key) }), { abortSignal: ctx.signal }),
-        );
+        if (tagging === '') return destination.deleteTagging(key);
+        return destination.putTagging(key, tagging);
       },
-      async delete(key) {
-        const { client, sdk } = await dst.sdk.get();
-        await ctx.retry('DeleteObject', () =>
-          client.send(new sdk.DeleteObjectCommand({ Bucket: route.destination.bucket, Key: destination.fullKey(key) }), { abortSignal: ctx.signal }),
-        );
-      },
+      delete: (key) => destination.delete(key),
     };
   }
 }

@@ -40,7 +40,7 @@ export interface ReplicatorOptions {
   readonly logger?: Logger;
   /** @default - a registry of its own */
   readonly metrics?: ReplicateMetrics;
-  /** @default DEFAULT_TUNING with 3 attempts per S3 request */
+  /** Deadlines, retries and sizes of S3 requests (the CLI sets them from its flags). @default DEFAULT_TUNING with 3 attempts per S3 request */
   readonly tuning?: Partial<EngineTuning>;
 }
 
@@ -63,6 +63,7 @@ export class Replicator {
   private readonly locks = new KeyedLock();
   private readonly workers: Semaphore;
   private readonly stores = new Map<string, RouteStore>();
+  private routeStores: RouteStores | undefined;
   private readonly sources: EventSource[] = [];
   private readonly reconcilers = new Set<SyncEngine>();
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -91,11 +92,16 @@ export class Replicator {
     this.started = true;
     const ctx = this.context();
     const env = this.options.env ?? process.env;
+    const metrics = this.metrics.engine;
     const stores = new RouteStores({
       ctx,
       tuning: this.tuning,
       slots: new Semaphore(this.config.concurrency),
       maxSockets: this.config.concurrency * 2,
+      onSourceChanged: (key, err) => {
+        metrics.retries.inc({ operation: 'SourceChanged' });
+        this.logger.warn({ key, err: err.message }, 'source changed during its copy: copying it again from the start');
+      },
       remote: (name) => {
         try {
           return remoteConfigFromEnv(name, env);
@@ -105,6 +111,7 @@ export class Replicator {
         }
       },
     });
+    this.routeStores = stores;
     stores.check(this.config.routes);
     for (const route of this.config.routes) this.stores.set(route.name, stores.forRoute(route));
     this.logger.info(
@@ -146,6 +153,7 @@ export class Replicator {
     if (options.abort === true) this.controller.abort(new StoppedError('replicate aborted'));
     for (const engine of this.reconcilers) void engine.stop({ abort: options.abort });
     await Promise.all([...this.sources.map((s) => s.stop()), this.reconciling]);
+    this.routeStores?.close();
   }
 
   /** One message from one source: parse, apply every record on every route it matches, give the verdict. */
@@ -256,6 +264,7 @@ export class Replicator {
         env: this.options.env,
         logger: this.logger.child({ reconcile: route.name }),
         metrics: this.metrics.engine,
+        tuning: this.tuning,
         transfers: Math.max(1, Math.floor(this.config.concurrency / 2)),
         checkers: Math.max(1, Math.floor(this.config.concurrency / 2)),
       });
@@ -289,6 +298,8 @@ export class Replicator {
           transient,
           attempts: this.tuning.retryAttempts,
           baseDelayMs: this.tuning.retryBaseDelayMs,
+          maxDelayMs: this.tuning.retryMaxDelayMs,
+          deadlineMs: this.tuning.retryDeadlineMs,
           onRetry: (err, attempt) => {
             metrics.retries.inc({ operation });
             this.logger.debug({ operation, attempt, err: describeError(err) }, 'retrying an S3 request after a transient error');

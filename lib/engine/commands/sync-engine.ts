@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { S3Client } from '@aws-sdk/client-s3';
 import pino, { type Logger } from 'pino';
 import {
   KeyFilter,
@@ -22,14 +23,14 @@ import { LocalDirectory } from '../local/local-directory';
 import { EngineMetrics, type Outcome } from '../observability/metrics';
 import { Semaphore, runPool } from '../pool';
 import { withRetry } from '../retry';
-import { LazyS3Client } from '../s3/client';
+import { createS3Client } from '../s3/client';
 import { S3Bucket } from '../s3/s3-bucket';
-import { S3Http } from '../s3/s3-http';
 import { DEFAULT_TUNING, type EngineTuning } from '../tuning';
+import { compareAttributes, type AttributeChecks } from './attributes';
 import { DeleteSpool } from './delete-spool';
 import { fileMd5, localEtag } from './local-etag';
 import type { Side } from './side';
-import { transfer } from './transfer';
+import { transfer, type TransferDeps } from './transfer';
 
 export type Command = 'sync' | 'copy' | 'check';
 
@@ -47,6 +48,13 @@ export interface EngineOptions {
   readonly maxDelete?: number;
   /** @default 'default' */
   readonly compare?: CompareMode;
+  /**
+   * Between two buckets, also compare the tags and/or the headers and user metadata of objects
+   * whose size and ETag match, so that a change of those alone is carried. Costs one request per
+   * side per object (HeadObject for metadata, GetObjectTagging for tags).
+   * @default - neither
+   */
+  readonly compareAttributes?: Partial<AttributeChecks>;
   /** Requests moving bodies at once (objects, or parts of large ones). @default 16 */
   readonly transfers?: number;
   /** Objects compared at once, on top of the transfers. @default 16 */
@@ -82,6 +90,8 @@ export interface Summary {
   readonly failed: number;
   /** Objects missing, changed or extra at the destination (what `check` reports). */
   readonly differences: number;
+  /** Copies started again from the start because their source changed mid-copy. */
+  readonly sourceChanged: number;
   readonly bytes: number;
   readonly seconds: number;
   readonly dryRun: boolean;
@@ -108,8 +118,10 @@ export class SyncEngine {
   private readonly filter: KeyFilter;
   private stopping = false;
   private running: Promise<Summary> | undefined;
-  private counts = { copied: 0, deleted: 0, skipped: 0, failed: 0, differences: 0, bytes: 0, bytesToCopy: 0, objectsDone: 0 };
+  private counts = { copied: 0, deleted: 0, skipped: 0, failed: 0, differences: 0, sourceChanged: 0, bytes: 0, bytesToCopy: 0, objectsDone: 0 };
   private listingDone = false;
+  /** The run's S3 clients, whose sockets are closed when it ends. */
+  private readonly clients: S3Client[] = [];
 
   constructor(private readonly options: EngineOptions) {
     // Every request in flight listens on the run's one signal.
@@ -124,7 +136,9 @@ export class SyncEngine {
 
   /** Starts the run (once); resolves with its summary. */
   start(): Promise<Summary> {
-    this.running ??= this.run();
+    this.running ??= this.run().finally(() => {
+      for (const client of this.clients.splice(0)) client.destroy();
+    });
     return this.running;
   }
 
@@ -152,11 +166,25 @@ export class SyncEngine {
       'run started',
     );
     const slots = new Semaphore(this.transfers);
-    const deps = { ctx, tuning: this.tuning, slots, serverSide, partConcurrency: this.transfers };
+    const deps: TransferDeps = {
+      ctx,
+      tuning: this.tuning,
+      slots,
+      serverSide,
+      partConcurrency: this.transfers,
+      onSourceChanged: (key: string, err: Error) => {
+        this.counts.sourceChanged += 1;
+        this.metrics.retries.inc({ operation: 'SourceChanged' });
+        this.logger.warn({ key, err: err.message }, 'source changed during its copy: copying it again from the start');
+      },
+    };
     const spool = command === 'sync' ? new DeleteSpool() : undefined;
     const eitherLocal = source.kind === 'local' || destination.kind === 'local';
     const pairs = mergeListings(this.listed(source, eitherLocal, true), this.listed(destination, eitherLocal, false));
+    const checks = this.options.compareAttributes;
+    const attributes = !eitherLocal && (checks?.tags === true || checks?.metadata === true);
     const handle = async ({ pair, verdict }: Task): Promise<void> => {
+      if (verdict === 'attributes') return this.attributes(pair, source, destination, dryRun, deps);
       const reason = verdict === 'hash' ? ((await this.hashCompare(pair, source, destination)) ? 'same' : 'changed') : verdict;
       if (reason === 'same') return this.count('skipped');
       if (reason === 'extra') {
@@ -188,7 +216,7 @@ export class SyncEngine {
       }
     };
     try {
-      await runPool(this.tasks(pairs, destination), this.transfers + this.checkers, handle, () => this.stopping);
+      await runPool(this.tasks(pairs, destination, attributes), this.transfers + this.checkers, handle, () => this.stopping);
       if (spool !== undefined && !this.stopping) await this.deleteExtras(spool, destination, dryRun);
     } catch (err) {
       if (this.controller.signal.aborted) this.logger.warn({ err: describeError(err) }, 'run aborted');
@@ -203,6 +231,7 @@ export class SyncEngine {
       skipped: this.counts.skipped,
       failed: this.counts.failed,
       differences: this.counts.differences,
+      sourceChanged: this.counts.sourceChanged,
       bytes: this.counts.bytes,
       seconds: Math.round(performance.now() - began) / 1000,
       dryRun,
@@ -224,6 +253,8 @@ export class SyncEngine {
           transient,
           attempts: this.tuning.retryAttempts,
           baseDelayMs: this.tuning.retryBaseDelayMs,
+          maxDelayMs: this.tuning.retryMaxDelayMs,
+          deadlineMs: this.tuning.retryDeadlineMs,
           onRetry: (err, attempt) => {
             this.metrics.retries.inc({ operation });
             this.logger.warn({ operation, attempt, err: describeError(err) }, 'retrying after a transient error');
@@ -243,10 +274,13 @@ export class SyncEngine {
       throw err;
     }
     if (location.kind === 'local') return { kind: 'local', directory: new LocalDirectory(location, ctx) };
-    const maxSockets = this.transfers + this.checkers;
-    const client = new LazyS3Client(config as RemoteConfig, { maxSockets });
-    const http = new S3Http(config as RemoteConfig, maxSockets);
-    return { kind: 's3', bucket: new S3Bucket(client, http, config as RemoteConfig, location, ctx) };
+    const client = createS3Client(config as RemoteConfig, {
+      maxSockets: this.transfers + this.checkers,
+      connectTimeoutMs: this.tuning.connectTimeoutMs,
+      idleTimeoutMs: this.tuning.idleTimeoutMs,
+    });
+    this.clients.push(client);
+    return { kind: 's3', bucket: new S3Bucket(client, config as RemoteConfig, location, ctx, this.tuning) };
   }
 
   private async probe(side: Side, role: 'source' | 'destination', create: boolean): Promise<void> {
@@ -271,13 +305,17 @@ export class SyncEngine {
    * The pairs that need a worker, with the reason. Pairs already in step are counted here, a batch
    * at a time, so a re-sync of many unchanged objects costs the listings and no per-key await.
    */
-  private async *tasks(pairs: AsyncIterable<Pair<ObjectEntry>[]>, destination: Side): AsyncGenerator<Task> {
+  private async *tasks(pairs: AsyncIterable<Pair<ObjectEntry>[]>, destination: Side, attributes: boolean): AsyncGenerator<Task> {
     const mode = this.options.compare ?? 'default';
     const destinationIsLocal = destination.kind === 'local';
     for await (const batch of pairs) {
       let same = 0;
       for (const pair of batch) {
         const verdict = verdictOf(pair, mode, destinationIsLocal);
+        if (verdict === 'same' && attributes) {
+          yield { pair, verdict: 'attributes' };
+          continue;
+        }
         if (verdict === 'same') {
           same += 1;
           continue;
@@ -287,6 +325,46 @@ export class SyncEngine {
         yield { pair, verdict };
       }
       this.countMany('skipped', same);
+    }
+  }
+
+  /**
+   * `--compare-tags` / `--compare-metadata` for a pair with the same content: a tag-only change is
+   * carried by PutObjectTagging, a metadata change by copying the object again.
+   */
+  private async attributes(pair: Pair<ObjectEntry>, source: Side, destination: Side, dryRun: boolean, deps: TransferDeps): Promise<void> {
+    const command = this.options.command;
+    if (source.kind !== 's3' || destination.kind !== 's3') return this.count('skipped');
+    const entry = pair.source as ObjectEntry;
+    const checks = { tags: this.options.compareAttributes?.tags === true, metadata: this.options.compareAttributes?.metadata === true };
+    const ctx = deps.ctx;
+    let verdict: 'same' | 'tags' | 'metadata';
+    let sourceTags: string;
+    try {
+      ({ verdict, sourceTags } = await compareAttributes(source.bucket, destination.bucket, pair.key, checks, (operation, request) => ctx.retry(operation, request)));
+    } catch (err) {
+      return this.fail(new TransferError(`compare failed: ${describeError(err)}`, pair.key, { cause: err }));
+    }
+    if (verdict === 'same') return this.count('skipped');
+    const reason = verdict === 'tags' ? 'tags changed' : 'metadata changed';
+    if (command === 'check') return this.difference(pair.key, reason);
+    if (dryRun) {
+      this.logger.info({ key: pair.key, reason }, verdict === 'tags' ? 'would set tags' : 'would copy');
+      return this.count('copied');
+    }
+    try {
+      if (verdict === 'tags') {
+        await destination.bucket.putTagging(pair.key, sourceTags);
+        this.logger.debug({ key: pair.key, reason }, 'tags set');
+      } else {
+        const outcome = await transfer(source, destination, entry, deps);
+        this.counts.bytes += outcome.bytes;
+        this.metrics.bytes.inc({ command, method: outcome.method }, outcome.bytes);
+        this.logger.debug({ key: pair.key, method: outcome.method, reason }, 'copied');
+      }
+      this.count('copied');
+    } catch (err) {
+      this.fail(new TransferError(`copy failed: ${describeError(err)}`, pair.key, { cause: err }));
     }
   }
 
@@ -389,8 +467,11 @@ export class SyncEngine {
   }
 }
 
-/** Why a pair needs work: `hash` means only hashing a local file can tell. */
-type TaskVerdict = 'extra' | 'missing at destination' | 'changed' | 'hash';
+/**
+ * Why a pair needs work: `hash` means only hashing a local file can tell; `attributes` that the
+ * contents match and tags or metadata are to be compared.
+ */
+type TaskVerdict = 'extra' | 'missing at destination' | 'changed' | 'hash' | 'attributes';
 
 interface Task {
   readonly pair: Pair<ObjectEntry>;

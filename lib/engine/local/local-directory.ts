@@ -6,8 +6,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { batched, compareKeys, type LocalLocation, type ObjectEntry } from '../../model';
 import type { EngineContext } from '../context';
-import { ConfigurationError } from '../errors';
-import { meterStream } from '../stream-garbage';
+import { ConfigurationError, IntegrityError } from '../errors';
+import { Md5Meter } from '../md5-meter';
 
 /** Files being written are named so; listings skip them and they are removed on failure. */
 const TEMP_PREFIX = '.bucketbridge-';
@@ -93,14 +93,19 @@ export class LocalDirectory {
     return createReadStream(this.pathOf(key), range);
   }
 
-  /** Writes `body` to a temporary file beside the target, sets its mtime, then renames it into place. */
-  async write(key: string, body: Readable, modified: Date): Promise<void> {
+  /**
+   * Writes `body` to a temporary file beside the target, sets its mtime, then renames it into
+   * place. With `md5` (hex), the bytes written must have that MD5 (`IntegrityError` otherwise, and
+   * nothing is renamed into place).
+   */
+  async write(key: string, body: Readable, modified: Date, md5?: string): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
     try {
-      meterStream(body);
-      await pipeline(body, createWriteStream(temp), { signal: this.ctx.signal });
+      const meter = new Md5Meter();
+      await pipeline(body, meter, createWriteStream(temp), { signal: this.ctx.signal });
+      if (md5 !== undefined && meter.md5() !== md5) throw new IntegrityError(`'${key}': the bytes read have MD5 ${meter.md5()}, the source's is ${md5}`);
       await utimes(temp, modified, modified);
       await rename(temp, target);
     } catch (err) {
