@@ -14,6 +14,12 @@ export interface ReplicateFlags {
   readonly config: string;
   readonly checkConfig: boolean;
   readonly logLevel: string;
+  /** Deadlines and retries of S3 requests, in seconds (as `sync`'s flags, docs/engine.md). */
+  readonly connectTimeout: number;
+  readonly headerTimeout: number;
+  readonly idleTimeout: number;
+  readonly retries: number;
+  readonly retryDeadline: number;
 }
 
 /** Reads and validates a replicate configuration file (YAML or JSON). */
@@ -64,6 +70,13 @@ export async function runReplicate(flags: ReplicateFlags): Promise<number> {
   const replicator: Replicator = new Replicator({
     config,
     createSource: createEventSource,
+    tuning: {
+      connectTimeoutMs: flags.connectTimeout * 1000,
+      headerTimeoutMs: flags.headerTimeout * 1000,
+      idleTimeoutMs: flags.idleTimeout * 1000,
+      retryAttempts: flags.retries + 1,
+      retryDeadlineMs: flags.retryDeadline * 1000,
+    },
     logger,
     metrics,
     // A source without its broker: drain the others and exit 1, so that the supervisor restarts us.

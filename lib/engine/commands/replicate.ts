@@ -28,6 +28,9 @@ import { DEFAULT_TUNING, type EngineTuning } from '../tuning';
 import { RouteStores, type RouteStore } from './replicate-store';
 import { SyncEngine } from './sync-engine';
 
+/** Attempts per S3 request in `replicate` (fewer than `sync`'s: a failed key is retried whole, `retry` in the config). */
+export const REPLICATE_RETRY_ATTEMPTS = 3;
+
 export interface ReplicatorOptions {
   readonly config: ReplicateConfig;
   /** Builds the event source for one source configuration (the CLI passes the real ones). */
@@ -75,7 +78,7 @@ export class Replicator {
     setMaxListeners(0, this.controller.signal);
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.metrics = options.metrics ?? new ReplicateMetrics();
-    this.tuning = { ...DEFAULT_TUNING, retryAttempts: 3, ...options.tuning };
+    this.tuning = { ...DEFAULT_TUNING, retryAttempts: REPLICATE_RETRY_ATTEMPTS, ...options.tuning };
     this.workers = new Semaphore(options.config.concurrency);
   }
 
