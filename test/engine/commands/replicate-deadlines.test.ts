@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Replicator } from '../../../lib/engine/commands/replicate';
-import type { EventSource } from '../../../lib/engine/events/source';
+import type { Delivery, EventSource } from '../../../lib/engine/events/source';
 import { ReplicateMetrics } from '../../../lib/engine/observability/replicate-metrics';
 import { resolveReplicateConfig } from '../../../lib/model';
 import { errorLine, runCli } from '../run-cli';
@@ -47,7 +47,7 @@ describe('replicate deadlines', () => {
     await replicator.start();
     try {
       const body = Buffer.from(JSON.stringify({ Records: [{ eventSource: 'ceph:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'src' }, object: { key: 'k' } } }] }));
-      const delivery: { body: Buffer; deadLetter?: { reason: string; message: string } } = { body };
+      const delivery: Delivery = { body };
       const started = performance.now();
       const verdict = await replicator.handle(config.sources[0]!, delivery);
       const seconds = (performance.now() - started) / 1000;
