@@ -121,7 +121,8 @@ rabbit_pid() {
   [[ -s $f ]] || return 1
   pid=$(<"$f")
   [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$RABBIT_NODE" || return 1
+  # The node name is in the environment, not the command line: the pid file (ours) names the node.
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- '-s rabbit boot' || return 1
   echo "$pid"
 }
 

@@ -4,6 +4,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Logger } from 'pino';
 import { KeyShardError, parseKeyShard, type KeyShard } from '../model';
 import { missingPeers, missingPeersMessage } from '../model/peers';
+import { runReplicate, type ReplicateFlags } from './commands/replicate-cli';
+import { REPLICATE_RETRY_ATTEMPTS } from './commands/replicate';
 import { SyncEngine, type Command as EngineCommand, type Summary } from './commands/sync-engine';
 import { ConfigurationError, StoppedError, UsageError } from './errors';
 import type { LockLostError, LockReport } from './locks/bucket-locks';
@@ -69,6 +71,16 @@ function seconds(name: string): (value: string) => number {
   };
 }
 
+/** The deadline and retry flags `sync`, `copy`, `check` and `replicate` share (docs/engine.md). */
+function deadlineOptions(command: Command, retriesDefault: number): Command {
+  return command
+    .option('--connect-timeout <seconds>', 'how long opening a connection may take', seconds('--connect-timeout'), DEFAULT_TUNING.connectTimeoutMs / 1000)
+    .option('--header-timeout <seconds>', "how long a request may wait for the answer's headers", seconds('--header-timeout'), DEFAULT_TUNING.headerTimeoutMs / 1000)
+    .option('--idle-timeout <seconds>', 'how long a connection may stay silent, mid-body included', seconds('--idle-timeout'), DEFAULT_TUNING.idleTimeoutMs / 1000)
+    .option('--retries <N>', 'retries of a failed request after the first attempt', count('--retries', 0), retriesDefault)
+    .option('--retry-deadline <seconds>', "no retry starts later than this after a request's first attempt", seconds('--retry-deadline'), DEFAULT_TUNING.retryDeadlineMs / 1000);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -84,7 +96,7 @@ function program(run: (command: EngineCommand, source: string, destination: stri
     ['check', 'compare SRC and DST; exit 1 on any difference'],
   ];
   for (const [name, description] of verbs) {
-    root
+    const verb = root
       .command(name)
       .description(description)
       .argument('<SRC>', 'REMOTE:bucket[/prefix] or a local directory')
@@ -111,18 +123,27 @@ function program(run: (command: EngineCommand, source: string, destination: stri
       .option('--metrics-push-url <url>', "at the end, push the run's figures to this Prometheus Pushgateway")
       .option('--metrics-push-job <name>', 'the Pushgateway job to push them under', 'bucketbridge')
       .option('--compare-tags', 'also compare tags of objects whose size and ETag match (one request per side per object)', false)
-      .option('--compare-metadata', 'also compare headers and user metadata of objects whose size and ETag match (one request per side per object)', false)
-      .option('--connect-timeout <seconds>', 'how long opening a connection may take', seconds('--connect-timeout'), DEFAULT_TUNING.connectTimeoutMs / 1000)
-      .option('--header-timeout <seconds>', "how long a request may wait for the answer's headers", seconds('--header-timeout'), DEFAULT_TUNING.headerTimeoutMs / 1000)
-      .option('--idle-timeout <seconds>', 'how long a connection may stay silent, mid-body included', seconds('--idle-timeout'), DEFAULT_TUNING.idleTimeoutMs / 1000)
-      .option('--retries <N>', 'retries of a failed request after the first attempt', count('--retries', 0), DEFAULT_TUNING.retryAttempts - 1)
-      .option('--retry-deadline <seconds>', "no retry starts later than this after a request's first attempt", seconds('--retry-deadline'), DEFAULT_TUNING.retryDeadlineMs / 1000)
+      .option('--compare-metadata', 'also compare headers and user metadata of objects whose size and ETag match (one request per side per object)', false);
+    deadlineOptions(verb, DEFAULT_TUNING.retryAttempts - 1)
       .exitOverride()
       .configureOutput({ outputError: () => undefined })
       .action(async (source: string, destination: string, flags: Flags) => {
         process.exitCode = await run(name, source, destination, flags);
       });
   }
+  const replicate = root
+    .command('replicate')
+    .description('replicate buckets as S3 event notifications arrive (HTTP push, AMQP, Kafka, SQS), until SIGTERM')
+    .requiredOption('--config <FILE>', 'configuration file (YAML or JSON; schema: docs/replicate.schema.json)')
+    .option('--check-config', 'validate the configuration and exit', false)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'));
+  // replicate retries a whole key on top (the config's `retry`), so each S3 request gets fewer retries.
+  deadlineOptions(replicate, REPLICATE_RETRY_ATTEMPTS - 1)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .action(async (flags: ReplicateFlags) => {
+      process.exitCode = await runReplicate(flags);
+    });
   return root;
 }
 

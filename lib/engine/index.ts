@@ -6,3 +6,4 @@ export * from './observability/metrics';
 export * from './observability/logger';
 export * from './locks/lease-store';
 export * from './locks/bucket-locks';
+export { Replicator, type ReplicatorOptions } from './commands/replicate';

@@ -22,6 +22,8 @@ export * from './zenko';
 export * from './cosmos-schema';
 export * from './s3x-schema';
 export * from './project-schemas';
+export * from './s3-event';
+export * from './replicate-config';
 export * from './topology';
 export * from './topology-report';
 export * from './gitops';

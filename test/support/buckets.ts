@@ -2,18 +2,20 @@ import {
   AbortMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
+  GetBucketNotificationConfigurationCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
 /**
- * Removes `bucket` with everything in it: its unfinished multipart uploads, its objects (a listing
- * page at a time, deleted in one DeleteObjects each), then the bucket. A bucket that is already
- * gone is no error. Used by the tests' cleanup and by the benchmark.
+ * Removes `bucket` with everything in it: its notifications, its unfinished multipart uploads, its
+ * objects (a listing page at a time, deleted in one DeleteObjects each), then the bucket. A bucket
+ * that is already gone is no error. Used by the tests' cleanup and by the benchmark.
  */
 export async function removeBucket(client: S3Client, bucket: string): Promise<void> {
   try {
+    await removeNotifications(client, bucket);
     for (;;) {
       const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
       for (const u of uploads.Uploads ?? []) {
@@ -34,4 +36,26 @@ export async function removeBucket(client: S3Client, bucket: string): Promise<vo
     if ((err as { name?: string }).name === 'NoSuchBucket') return;
     throw err;
   }
+}
+
+/**
+ * Deletes the bucket's notification configuration when it has one: a DeleteObjects on a bucket
+ * with a non-persistent notification aborts radosgw 16.2.15, so no cleanup may send one first.
+ * S3 has no call for this and RGW refuses an empty PutBucketNotificationConfiguration, so this
+ * is RGW's own `DELETE /<bucket>?notification` (all of the bucket's notifications): a DeleteBucket
+ * request given the `notification` query before it is signed.
+ */
+export async function removeNotifications(client: S3Client, bucket: string): Promise<void> {
+  const config = await client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+  const count = (config.TopicConfigurations?.length ?? 0) + (config.QueueConfigurations?.length ?? 0) + (config.LambdaFunctionConfigurations?.length ?? 0);
+  if (count === 0) return;
+  const command = new DeleteBucketCommand({ Bucket: bucket });
+  command.middlewareStack.add(
+    (next) => (args) => {
+      (args.request as { query: Record<string, string> }).query.notification = '';
+      return next(args);
+    },
+    { step: 'build', name: 'rgwDeleteBucketNotification' },
+  );
+  await client.send(command);
 }

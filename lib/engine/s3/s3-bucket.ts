@@ -4,6 +4,8 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -413,6 +415,22 @@ export class S3Bucket {
     await this.ctx.retry('AbortMultipartUpload', () =>
       this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }), this.options(true, AbortSignal.timeout(CLEANUP_TIMEOUT_MS))),
     );
+  }
+
+  /** Removes every tag of the object (PutObjectTagging cannot set an empty set on every provider). */
+  async deleteTagging(key: string): Promise<void> {
+    await this.ctx.retry('DeleteObjectTagging', () =>
+      this.client.send(new DeleteObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), this.options(true)),
+    );
+  }
+
+  /**
+   * Deletes one object (a delete marker in a versioned bucket) with DeleteObject, not
+   * DeleteObjects: Ceph RGW 16.2.15 aborts on a DeleteObjects to a bucket that has a
+   * non-persistent notification, which a replicated (two-way) destination may have.
+   */
+  async delete(key: string): Promise<void> {
+    await this.ctx.retry('DeleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), this.options(true)));
   }
 
   /** Deletes up to 1,000 keys in one request; returns the keys that failed, with the reason. */

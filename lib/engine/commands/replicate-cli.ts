@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import yaml from 'js-yaml';
+import type { Logger } from 'pino';
+import { ValidationError, resolveReplicateConfig, type ReplicateConfig } from '../../model';
+import { ConfigurationError } from '../errors';
+import { createEventSource } from '../events/create-source';
+import { serveHealth } from '../observability/health-server';
+import { createLogger } from '../observability/logger';
+import { ReplicateMetrics } from '../observability/replicate-metrics';
+import { Replicator } from './replicate';
+
+export interface ReplicateFlags {
+  readonly config: string;
+  readonly checkConfig: boolean;
+  readonly logLevel: string;
+  /** Deadlines and retries of S3 requests, in seconds (as `sync`'s flags, docs/engine.md). */
+  readonly connectTimeout: number;
+  readonly headerTimeout: number;
+  readonly idleTimeout: number;
+  readonly retries: number;
+  readonly retryDeadline: number;
+}
+
+/** Reads and validates a replicate configuration file (YAML or JSON). */
+export function loadReplicateConfig(file: string): ReplicateConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigurationError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { filename: file });
+  } catch (err) {
+    throw new ConfigurationError(`config file ${file} is not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return resolveReplicateConfig(doc, file);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ConfigurationError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * `bucketbridge replicate`: runs until SIGTERM/SIGINT, then stops intake, drains work in flight
+ * for `drainSeconds` and aborts what is left (those messages are not acknowledged). Exit codes:
+ * 0 after a signal, 2 for a bad configuration, 1 when a source or S3 fails at start-up or a source
+ * loses its broker later.
+ */
+export async function runReplicate(flags: ReplicateFlags): Promise<number> {
+  const logger = createLogger(flags.logLevel);
+  let config: ReplicateConfig;
+  try {
+    config = loadReplicateConfig(flags.config);
+  } catch (err) {
+    process.stderr.write(`bucketbridge: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (flags.checkConfig) {
+    process.stdout.write(`${flags.config}: valid (${config.sources.length} sources, ${config.routes.length} routes)\n`);
+    return 0;
+  }
+  const metrics = new ReplicateMetrics();
+  let exitCode = 0;
+  let stopped!: () => void;
+  const stoppedBySignal = new Promise<void>((resolve) => (stopped = resolve));
+  const replicator: Replicator = new Replicator({
+    config,
+    createSource: createEventSource,
+    tuning: {
+      connectTimeoutMs: flags.connectTimeout * 1000,
+      headerTimeoutMs: flags.headerTimeout * 1000,
+      idleTimeoutMs: flags.idleTimeout * 1000,
+      retryAttempts: flags.retries + 1,
+      retryDeadlineMs: flags.retryDeadline * 1000,
+    },
+    logger,
+    metrics,
+    // A source without its broker: drain the others and exit 1, so that the supervisor restarts us.
+    onSourceLost: (reason) => {
+      logger.error({ reason }, 'a source lost its broker: stopping');
+      exitCode = 1;
+      void shutdown(replicator, logger, 'SIGTERM', config.drainSeconds).then(stopped);
+    },
+  });
+  let server: Server | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => void shutdown(replicator, logger, signal, config.drainSeconds).then(stopped);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    if (config.listen !== undefined) server = await serveHealth(config.listen, metrics.registry, () => replicator.ready());
+    await replicator.start();
+    await stoppedBySignal;
+    return exitCode;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.error({ err: message }, 'replicate failed to start');
+    await replicator.stop({ abort: true });
+    process.stderr.write(`bucketbridge: ${message}\n`);
+    return err instanceof ConfigurationError ? 2 : 1;
+  } finally {
+    server?.close();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  }
+}
+
+let signalled = false;
+
+async function shutdown(replicator: Replicator, logger: Logger, signal: NodeJS.Signals, drainSeconds: number): Promise<void> {
+  if (signalled) {
+    logger.warn({ signal }, 'second signal: aborting work in flight');
+    await replicator.stop({ abort: true });
+    return;
+  }
+  signalled = true;
+  logger.warn({ signal, drainSeconds }, 'stopping: no new messages, draining work in flight');
+  const deadline = setTimeout(() => {
+    logger.warn({ drainSeconds }, 'drain deadline passed: aborting work in flight; its messages stay unacknowledged');
+    void replicator.stop({ abort: true });
+  }, drainSeconds * 1000);
+  deadline.unref();
+  await replicator.stop();
+  clearTimeout(deadline);
+  logger.info('replicate stopped');
+}
