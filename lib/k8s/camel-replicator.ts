@@ -23,6 +23,9 @@ import {
 /** The label Grafana's dashboard sidecar looks for. */
 const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 
+/** AWS SDK settings of the Integrations' pods: checksums only where S3 requires them (RGW before Reef). */
+export const SDK_CHECKSUM_ENV = ['AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED', 'AWS_RESPONSE_CHECKSUM_VALIDATION=WHEN_REQUIRED'] as const;
+
 /**
  * Bidirectional, event-driven replication between a Rook Ceph object store (on-prem) and AWS S3,
  * with two Camel K Integrations as in the runbook's "On-Prem ↔ AWS" scenario. Renders one Chart per
@@ -201,6 +204,9 @@ function renderIntegration(
           limitCpu: resources.limitCPU,
           limitMemory: resources.limitMemory,
         },
+        // Both Integrations talk to Ceph RGW, which before Reef (18) refuses the AWS SDK for Java's
+        // default trailing CRC32 checksums with 400; the SDK then sends checksums only where S3 requires them.
+        environment: { vars: [...SDK_CHECKSUM_ENV] },
         health: { enabled: true, livenessProbeEnabled: true, readinessProbeEnabled: true },
         prometheus: { enabled: true, podMonitor: true },
       },

@@ -91,7 +91,10 @@ export class CamelIntegrationProcess {
       ].join('\n'),
     );
     const cp = `${dir}${path.delimiter}${await camelClasspath()}`;
-    const child = spawn('java', [...jvmOptions, '-cp', cp, 'org.apache.camel.main.Main'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The environment trait's variables reach the JVM as Camel K puts them on the pod's container.
+    const traitVars = (integration.spec as { traits?: { environment?: { vars?: string[] } } }).traits?.environment?.vars ?? [];
+    const env = { ...process.env, ...Object.fromEntries(traitVars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)])) };
+    const child = spawn('java', [...jvmOptions, '-cp', cp, 'org.apache.camel.main.Main'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     child.once('exit', () => running.delete(child));
     const started = new CamelIntegrationProcess(name, child, dir);

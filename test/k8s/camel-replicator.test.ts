@@ -159,6 +159,14 @@ describe('CamelReplicator', () => {
     expect(field(findByKind(defaults.aws, 'Integration'), 'spec.traits.mount.configs')).toEqual(['secret:ceph-rgw-credentials']);
   });
 
+  it('has the AWS SDK in both Integrations send checksums only where S3 requires them, which Ceph RGW before Reef needs', () => {
+    for (const integration of [findByKind(defaults.onPrem, 'Integration'), findByKind(defaults.aws, 'Integration')]) {
+      expect(field(integration, 'spec.traits.environment')).toEqual({
+        vars: ['AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED', 'AWS_RESPONSE_CHECKSUM_VALIDATION=WHEN_REQUIRED'],
+      });
+    }
+  });
+
   it('gives the AWS Integration an IRSA ServiceAccount and the default credentials provider instead of keys', () => {
     const account = findByKind(defaults.aws, 'ServiceAccount');
     expect(account.metadata).toMatchObject({
