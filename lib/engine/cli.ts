@@ -14,6 +14,7 @@ import { pushRunMetrics } from './observability/push';
 import { createLogger } from './observability/logger';
 import { EngineMetrics } from './observability/metrics';
 import { serveMetrics } from './observability/metrics-server';
+import { drainOnSignal } from './shutdown';
 import { ProgressBar, formatBytes } from './observability/progress';
 import { DEFAULT_TUNING } from './tuning';
 
@@ -181,9 +182,10 @@ async function execute(command: EngineCommand, source: string, destination: stri
   let lockLost: LockLostError | undefined;
   let summary: Summary | undefined;
   const began = Date.now();
+  const drain = drainOnSignal(engine, logger, flags.drainSeconds, { intake: 'objects', inFlight: 'copies in flight' });
   const onSignal = (signal: NodeJS.Signals): void => {
     lockWait.abort(new StoppedError(`${signal} while waiting for bucket locks`));
-    shutdown(engine, logger, signal, flags.drainSeconds);
+    void drain(signal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -227,25 +229,6 @@ async function execute(command: EngineCommand, source: string, destination: stri
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (problem !== undefined) process.stderr.write(`bucketbridge: ${problem}\n`);
   }
-}
-
-let signalled = false;
-
-/** First signal: stop intake, let copies drain until the deadline, then abort. Second: abort now. */
-function shutdown(engine: SyncEngine, logger: Logger, signal: NodeJS.Signals, drainSeconds: number): void {
-  if (signalled) {
-    logger.warn({ signal }, 'second signal: aborting copies in flight');
-    void engine.stop({ abort: true });
-    return;
-  }
-  signalled = true;
-  logger.warn({ signal, drainSeconds }, 'stopping: no new objects, draining copies in flight');
-  const deadline = setTimeout(() => {
-    logger.warn({ drainSeconds }, 'drain deadline passed: aborting copies in flight');
-    void engine.stop({ abort: true });
-  }, drainSeconds * 1000);
-  deadline.unref();
-  void engine.stop();
 }
 
 /** Pushes the run's figures; a Pushgateway that cannot be reached is logged, not a failed run. */

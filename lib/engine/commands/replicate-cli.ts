@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import yaml from 'js-yaml';
-import type { Logger } from 'pino';
 import { ValidationError, resolveReplicateConfig, type ReplicateConfig } from '../../model';
 import { ConfigurationError } from '../errors';
 import { createEventSource } from '../events/create-source';
 import { serveHealth } from '../observability/health-server';
 import { createLogger } from '../observability/logger';
 import { ReplicateMetrics } from '../observability/replicate-metrics';
+import { drainOnSignal } from '../shutdown';
 import { Replicator } from './replicate';
 
 export interface ReplicateFlags {
@@ -83,17 +83,23 @@ export async function runReplicate(flags: ReplicateFlags): Promise<number> {
     onSourceLost: (reason) => {
       logger.error({ reason }, 'a source lost its broker: stopping');
       exitCode = 1;
-      void shutdown(replicator, logger, 'SIGTERM', config.drainSeconds).then(stopped);
+      void drain('SIGTERM').then(stopped);
     },
   });
   let server: Server | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => void shutdown(replicator, logger, signal, config.drainSeconds).then(stopped);
+  const drain = drainOnSignal(replicator, logger, config.drainSeconds, {
+    intake: 'messages',
+    inFlight: 'work in flight',
+    abortNote: '; its messages stay unacknowledged',
+  });
+  const onSignal = (signal: NodeJS.Signals): void => void drain(signal).then(stopped);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
     if (config.listen !== undefined) server = await serveHealth(config.listen, metrics.registry, () => replicator.ready());
     await replicator.start();
     await stoppedBySignal;
+    logger.info('replicate stopped');
     return exitCode;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -105,24 +111,4 @@ export async function runReplicate(flags: ReplicateFlags): Promise<number> {
     server?.close();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
-}
-
-let signalled = false;
-
-async function shutdown(replicator: Replicator, logger: Logger, signal: NodeJS.Signals, drainSeconds: number): Promise<void> {
-  if (signalled) {
-    logger.warn({ signal }, 'second signal: aborting work in flight');
-    await replicator.stop({ abort: true });
-    return;
-  }
-  signalled = true;
-  logger.warn({ signal, drainSeconds }, 'stopping: no new messages, draining work in flight');
-  const deadline = setTimeout(() => {
-    logger.warn({ drainSeconds }, 'drain deadline passed: aborting work in flight; its messages stay unacknowledged');
-    void replicator.stop({ abort: true });
-  }, drainSeconds * 1000);
-  deadline.unref();
-  await replicator.stop();
-  clearTimeout(deadline);
-  logger.info('replicate stopped');
 }
