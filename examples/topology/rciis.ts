@@ -88,3 +88,14 @@ export const rciisTopology: ReplicationTopologyProps = {
     },
   ],
 };
+
+/**
+ * The runbook's names of the SQS queues at the AWS end of `ceph-aws`. Both sides take them from
+ * here: the Pulumi side creates the queues (`camel['ceph-aws']`), the cdk8s side's replicator
+ * consumes them (`camel['ceph-aws'].aws`). Without them both sides default to `ceph-aws-events` and
+ * `ceph-aws-dlq` (`replicatorQueueNames`).
+ */
+export const rciisReplicatorQueues = {
+  queueName: 'rciis-s3-replication-events',
+  deadLetterQueueName: 'rciis-s3-replication-dlq',
+} as const;

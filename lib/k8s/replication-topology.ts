@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   type ClusterManifests,
@@ -8,29 +9,34 @@ import {
   type GitOpsOrderingProps,
   type GitOpsStage,
   type ManifestObject,
-  type Mechanism,
   type ReplicationTopologyProps,
+  type ResolvedEdge,
+  type ResolvedSite,
   type ResolvedTopology,
   type StageManifests,
+  type TopologyBucket,
+  type FluxHealthCheckRef,
+  type CamelReplicatorProps,
+  type CamelReplicatorCephProps,
+  type CamelReplicatorAwsProps,
+  GITOPS_STAGES,
   Problems,
+  ValidationError,
   gitopsFiles,
+  replicatorQueueNames,
   resolveTopology,
   topologyMarkdown,
   topologyMermaid,
   topologyReportJson,
   topologySvg,
 } from '../model';
+import { BucketSyncPolicy, type BucketSyncEnvVar, type BucketSyncIdentity, type BucketSyncPolicyProps } from './bucket-sync-policy';
+import { CamelReplicator } from './camel-replicator';
 import { CephMultisite, type CephMultisiteProps, type CephMultisiteZoneProps } from './ceph-multisite';
+import { CosmosLocation, type CosmosLocationProps } from './cosmos-location';
+import { S3XService, type S3XServiceProps } from './s3x-service';
 
-/** The Kubernetes side of mechanisms whose constructs this build does not have yet. */
-const NOT_IN_THIS_BUILD: Partial<Record<Mechanism, string>> = {
-  camel: 'CamelReplicator (issue 22)',
-  native: 'CamelReplicator with the native engine (issues 18 and 22)',
-  'bucket-sync': 'BucketSyncPolicy (issue 19)',
-  cosmos: 'CosmosLocation (issue 20)',
-};
-
-/** Stage of each Rook kind in the runbook's apply order. */
+/** Stage of each Rook multisite kind in the runbook's apply order. */
 const STAGE_OF_KIND: Readonly<Record<string, GitOpsStage>> = {
   CephObjectRealm: 'realm',
   CephObjectZoneGroup: 'realm',
@@ -39,11 +45,90 @@ const STAGE_OF_KIND: Readonly<Record<string, GitOpsStage>> = {
   Ingress: 'stores',
 };
 
+/** The Secret CamelReplicatorAws writes the replicator's IAM keys into (`onPremSecret` / `awsClusterSecret`). */
+const AWS_KEYS_SECRET = 'aws-s3-credentials';
+
 /** Realm-wide CephMultisite settings the topology does not carry. */
 export type TopologyMultisiteProps = Omit<CephMultisiteProps, 'realmName' | 'zoneGroupName' | 'objectStoreName' | 'zones' | 'namespace'>;
 
 /** Zone settings of one Ceph site; the name, master flag and endpoint come from the site. */
 export type TopologyZoneProps = Omit<CephMultisiteZoneProps, 'name' | 'master'>;
+
+/**
+ * CamelReplicator settings of one camel edge that the topology does not carry. The topology sets
+ * the bucket pair and its prefix, the directions, the Ceph store, namespace and external endpoint
+ * of the Ceph site, and the AWS region of the AWS site.
+ */
+export interface TopologyCamelProps extends Omit<CamelReplicatorProps, 'buckets' | 'directions' | 'ceph' | 'aws'> {
+  /**
+   * Ceph settings beyond the site's (user, the Ceph keys' Secret on the AWS cluster, notification filter).
+   * @default - CamelReplicator's defaults; the notification filter's prefix is the edge's prefix
+   */
+  readonly ceph?: Omit<CamelReplicatorCephProps, 'objectStoreName' | 'objectStoreNamespace' | 'externalEndpoint'>;
+  /**
+   * AWS settings beyond the site's region.
+   * @default - the queues `<edge>-events` and `<edge>-dlq` (as the Pulumi side names them), the IAM
+   * keys from the Secret `aws-s3-credentials` (keys `access-key`, `secret-key`, as the Pulumi side's
+   * `onPremSecret` / `awsClusterSecret` write them) on both clusters
+   */
+  readonly aws?: Omit<CamelReplicatorAwsProps, 'region'>;
+  /**
+   * Provision the Ceph bucket through an ObjectBucketClaim of this StorageClass (Rook binds the
+   * bucket notification only to claimed buckets).
+   * @default - no claim: the bucket exists already
+   * @see https://rook.io/docs/rook/latest/Storage-Configuration/Object-Storage-RGW/ceph-object-bucket-notifications/
+   */
+  readonly claimStorageClassName?: string;
+}
+
+/**
+ * BucketSyncPolicy settings of one bucket-sync edge that the topology does not carry. The topology
+ * sets the name (`<edge>`, and `<edge>-reverse` for the second direction of a two-way edge), both
+ * locations with the edge's prefix, the schedule, the mode, and each end's `TYPE`, `PROVIDER`,
+ * `ENDPOINT` and `REGION` from its site.
+ */
+export interface TopologyBucketSyncProps
+  extends Omit<BucketSyncPolicyProps, 'name' | 'source' | 'destination' | 'schedule' | 'mode' | 'sourceEnv' | 'destinationEnv' | 'sourceIdentity' | 'destinationIdentity'> {
+  /**
+   * Which end's cluster runs the CronJob(s). Both directions of a two-way edge run there, so their
+   * bucket Leases keep them from overlapping.
+   * @default 'from'
+   */
+  readonly runOn?: 'from' | 'to';
+  /**
+   * rclone options of the edge's `from` end beyond the site's (credentials by Secret reference,
+   * e.g. `ACCESS_KEY_ID` from a `secretKeyRef`); an entry replaces the derived one of the same name.
+   * @default - the site's TYPE, PROVIDER, ENDPOINT / REGION only
+   * @see https://rclone.org/s3/#standard-options
+   */
+  readonly fromEnv?: readonly BucketSyncEnvVar[];
+  /** The same for the `to` end. @default - the site's TYPE, PROVIDER, ENDPOINT / REGION only */
+  readonly toEnv?: readonly BucketSyncEnvVar[];
+  /** Cloud identity of the `from` end instead of keys. @default - keys from fromEnv */
+  readonly fromIdentity?: BucketSyncIdentity;
+  /** Cloud identity of the `to` end instead of keys. @default - keys from toEnv */
+  readonly toIdentity?: BucketSyncIdentity;
+}
+
+/**
+ * CosmosLocation settings of one cosmos edge that the topology does not carry. The topology sets
+ * the source bucket and region (the AWS site), the destination bucket, the namespace (the Zenko
+ * site's) and the schedule.
+ */
+export interface TopologyCosmosProps extends Omit<CosmosLocationProps, 'locationName' | 'namespace' | 'schedule' | 'source' | 'destination'> {
+  /**
+   * The Zenko location name.
+   * @default - the edge name
+   */
+  readonly locationName?: string;
+  /** @default - rclone's AWS endpoint, the location's Secret */
+  readonly source?: Omit<CosmosLocationProps['source'], 'bucket' | 'region'>;
+  /** @default - the in-cluster CloudServer and the Zenko ingestion Secret */
+  readonly destination?: Omit<CosmosLocationProps['destination'], 'bucket'>;
+}
+
+/** S3XService settings of one EdgeFS site; the namespace is the site's. */
+export type TopologyS3XProps = Omit<S3XServiceProps, 'namespace'>;
 
 export interface ReplicationTopologyConstructProps extends ReplicationTopologyProps {
   /**
@@ -66,8 +151,29 @@ export interface ReplicationTopologyConstructProps extends ReplicationTopologyPr
    */
   readonly zones?: Readonly<Record<string, TopologyZoneProps>>;
   /**
-   * Edges rendered by another program (or whose construct this build does not have): they still
-   * count in every check and in the report, but render nothing here.
+   * CamelReplicator settings per camel edge name: Kafka, credentials by Secret reference, the loop
+   * guard's `awsPrincipalId` (the Pulumi side's `replicatorPrincipalIds` output), resources, alerts.
+   * @default - CamelReplicator's defaults (a two-way edge then fails for want of `kafka` and `loopGuard.awsPrincipalId`)
+   */
+  readonly camel?: Readonly<Record<string, TopologyCamelProps>>;
+  /**
+   * BucketSyncPolicy settings per bucket-sync edge name: the image, credentials, tuning.
+   * @default - BucketSyncPolicy's defaults (the image is required)
+   */
+  readonly bucketSync?: Readonly<Record<string, TopologyBucketSyncProps>>;
+  /**
+   * CosmosLocation settings per cosmos edge name.
+   * @default - CosmosLocation's defaults
+   */
+  readonly cosmos?: Readonly<Record<string, TopologyCosmosProps>>;
+  /**
+   * An S3XService per EdgeFS site name, rendered in the site's `stores` stage.
+   * @default - none: the EdgeFS sites' S3X services exist already
+   */
+  readonly s3x?: Readonly<Record<string, TopologyS3XProps>>;
+  /**
+   * Edges rendered by another program: they still count in every check and in the report, but
+   * render nothing here.
    * @default - every edge renders
    */
   readonly exclude?: readonly string[];
@@ -79,19 +185,43 @@ export interface ReplicationTopologyConstructProps extends ReplicationTopologyPr
   readonly crdsPaths?: Readonly<Record<string, string>>;
 }
 
+/** A chart the topology rendered, where it goes, and what put it there. */
+interface PlacedChart {
+  readonly chart: Chart;
+  readonly site: ResolvedSite;
+  /** The stage of every object, or undefined to stage Rook multisite objects by kind. */
+  readonly stage?: GitOpsStage;
+  /** What rendered it, for messages: `edge 'x'`, `realm 'y'`, `site 'z'`. */
+  readonly origin: string;
+  readonly healthChecks?: readonly FluxHealthCheckRef[];
+}
+
 /**
  * One declaration of sites, buckets and replication intents. Picks each edge's mechanism, checks
- * the whole graph (loops, contradictions, fidelity) at construct time, renders the Kubernetes side
- * through the existing constructs (one CephMultisite per realm), and writes per-cluster GitOps
- * folders and the report. The AWS side comes from the Pulumi `ReplicationTopology` component with
- * the same declaration.
+ * the whole graph (loops, contradictions, fidelity) at construct time, and renders the Kubernetes
+ * side through the existing constructs: one CephMultisite per realm, a CamelReplicator per camel
+ * edge (its on-prem chart in the Ceph site's folder, its AWS chart in the AWS site's), a
+ * BucketSyncPolicy per direction of a bucket-sync edge, a CosmosLocation per cosmos edge, and an
+ * S3XService per EdgeFS site given in `s3x`. Writes per-cluster GitOps folders and the report. The
+ * AWS side comes from the Pulumi `ReplicationTopology` component with the same declaration.
  */
 export class ReplicationTopology extends Construct {
   readonly topology: ResolvedTopology;
   /** The CephMultisite of each realm with multisite edges, by realm name. */
   readonly multisites: ReadonlyMap<string, CephMultisite>;
+  /** The CamelReplicator of each camel edge, by edge name. */
+  readonly replicators: ReadonlyMap<string, CamelReplicator>;
+  /** The BucketSyncPolicies of each bucket-sync edge (two for a two-way edge), by edge name. */
+  readonly bucketSyncPolicies: ReadonlyMap<string, readonly BucketSyncPolicy[]>;
+  /** The CosmosLocation of each cosmos edge, by edge name. */
+  readonly cosmosLocations: ReadonlyMap<string, CosmosLocation>;
+  /** The S3XService of each EdgeFS site in `s3x`, by site name. */
+  readonly s3xServices: ReadonlyMap<string, S3XService>;
   private readonly gitops: GitOpsOrderingProps;
   private readonly crdsPaths: Readonly<Record<string, string>>;
+  private readonly placed: PlacedChart[] = [];
+  private readonly syncs: SyncPlacement[] = [];
+  private readonly layout: ClusterManifests[];
 
   constructor(scope: Construct, id: string, props: ReplicationTopologyConstructProps) {
     super(scope, id);
@@ -104,83 +234,193 @@ export class ReplicationTopology extends Construct {
     (props.exclude ?? []).forEach((name, index) => {
       problems.check(this.topology.edges.some((edge) => edge.name === name), `exclude[${index}]`, 'must name an edge', name);
     });
-    for (const name of Object.keys(props.zones ?? {})) {
-      problems.check(this.topology.sites.some((s) => s.name === name && s.kind === 'ceph'), `zones.${name}`, 'must name a Ceph site', name);
+    const siteOfKind = (prop: string, names: readonly string[], kind: ResolvedSite['kind']) => {
+      for (const name of names) {
+        problems.check(this.topology.sites.some((s) => s.name === name && s.kind === kind), `${prop}.${name}`, `must name a ${KIND_TITLE[kind]} site`, name);
+      }
+    };
+    siteOfKind('zones', Object.keys(props.zones ?? {}), 'ceph');
+    siteOfKind('s3x', Object.keys(props.s3x ?? {}), 'edgefs');
+    for (const name of Object.keys(props.multisite ?? {})) {
+      problems.check(this.topology.realms.some((realm) => realm.name === name), `multisite.${name}`, 'must name a realm', name);
+    }
+    for (const [prop, mechanism, settings] of [
+      ['camel', 'camel', props.camel],
+      ['bucketSync', 'bucket-sync', props.bucketSync],
+      ['cosmos', 'cosmos', props.cosmos],
+    ] as const) {
+      for (const name of Object.keys(settings ?? {})) {
+        const edge = this.topology.edges.find((e) => e.name === name);
+        problems.check(edge?.mechanism === mechanism, `${prop}.${name}`, `must name a ${mechanism} edge`, name);
+      }
     }
     const rendered = this.topology.edges.filter((edge) => !exclude.has(edge.name));
     for (const edge of rendered) {
-      const needs = NOT_IN_THIS_BUILD[edge.mechanism];
-      if (needs) {
+      if (edge.mechanism === 'native') {
         problems.add(
           `edges[${edge.index}].mechanism`,
-          `is not available in this build for edge '${edge.name}' (it needs ${needs}); render the edge elsewhere and list it in 'exclude'`,
+          `native is not rendered by this build for edge '${edge.name}' (CamelReplicator has no native engine here); use 'camel', or render the edge elsewhere and list it in 'exclude'`,
           edge.mechanism,
+        );
+      }
+      if (edge.mechanism === 'camel' && !edge.loopGuard) {
+        problems.add(
+          `edges[${edge.index}].loopGuard`,
+          "must stay true with camel: CamelReplicator's routes always skip the other direction's writes by userIdentity.principalId",
+          edge.loopGuard,
         );
       }
     }
     problems.throwIfAny();
 
+    this.multisites = this.renderMultisites(props, rendered);
+    const edgesScope = new Construct(this, 'edges');
+    const replicators = new Map<string, CamelReplicator>();
+    const policies = new Map<string, BucketSyncPolicy[]>();
+    const locations = new Map<string, CosmosLocation>();
+    for (const edge of rendered) {
+      // The composed constructs check their own props; their problems are gathered under the
+      // topology prop that feeds them, and thrown with the rest.
+      composing(problems, edge.mechanism === 'bucket-sync' ? `bucketSync.${edge.name}` : `${edge.mechanism}.${edge.name}`, () => {
+        if (edge.mechanism === 'camel') replicators.set(edge.name, this.renderCamel(edgesScope, edge, props.camel?.[edge.name] ?? {}));
+        if (edge.mechanism === 'bucket-sync') policies.set(edge.name, this.renderBucketSync(edgesScope, edge, props.bucketSync?.[edge.name] ?? {}));
+        if (edge.mechanism === 'cosmos') locations.set(edge.name, this.renderCosmos(edgesScope, edge, props.cosmos?.[edge.name] ?? {}));
+      });
+    }
+    this.replicators = replicators;
+    this.bucketSyncPolicies = policies;
+    this.cosmosLocations = locations;
+    const s3xServices = new Map<string, S3XService>();
+    const sitesScope = new Construct(this, 'sites');
+    for (const [name, s3x] of Object.entries(props.s3x ?? {})) {
+      const site = this.topology.sites.find((s) => s.name === name);
+      if (site?.props.kind !== 'edgefs') continue;
+      const namespace = site.props.namespace ?? 'rook-edgefs';
+      composing(problems, `s3x.${name}`, () => {
+        const chart = new Chart(sitesScope, name, { namespace });
+        s3xServices.set(name, new S3XService(chart, 's3x', { ...s3x, namespace }));
+        this.placed.push({ chart, site, stage: 'stores', origin: `site '${name}'` });
+      });
+    }
+    this.s3xServices = s3xServices;
+    checkBucketLocks(problems, this.syncs);
+    problems.throwIfAny();
+    this.layout = this.arrange(problems);
+    problems.throwIfAny();
+  }
+
+  private renderMultisites(props: ReplicationTopologyConstructProps, rendered: readonly ResolvedEdge[]): Map<string, CephMultisite> {
     const multisites = new Map<string, CephMultisite>();
     const realms = new Set(rendered.filter((edge) => edge.mechanism === 'multisite').map((edge) => {
       const site = edge.from.site.props;
       return site.kind === 'ceph' ? (site.realm ?? '') : '';
     }));
     for (const realm of this.topology.realms.filter((r) => realms.has(r.name))) {
-      const members = this.topology.sites.flatMap((site) => (site.props.kind === 'ceph' && site.props.realm === realm.name ? [site.props] : []));
-      const first = members[0];
-      if (!first) continue;
-      const zones = members.map((site): CephMultisiteZoneProps => {
+      const members = this.topology.sites.filter((site) => site.props.kind === 'ceph' && site.props.realm === realm.name);
+      const first = members[0]?.props;
+      if (first?.kind !== 'ceph') continue;
+      const zones = members.flatMap((member): CephMultisiteZoneProps[] => {
+        const site = member.props;
+        if (site.kind !== 'ceph') return [];
         const extra = props.zones?.[site.name] ?? {};
         const endpoints = extra.endpoints ?? (extra.ingress ? undefined : [site.endpoint]);
-        return { name: site.name, ...(site.master !== undefined ? { master: site.master } : {}), ...extra, ...(endpoints ? { endpoints } : {}) };
+        return [{ name: site.name, ...(site.master !== undefined ? { master: site.master } : {}), ...extra, ...(endpoints ? { endpoints } : {}) }];
       });
-      multisites.set(realm.name, new CephMultisite(this, realm.name, {
+      const multisite = new CephMultisite(this, realm.name, {
         ...props.multisite?.[realm.name],
         realmName: realm.name,
         zoneGroupName: realm.zoneGroup,
         objectStoreName: first.objectStoreName,
         namespace: first.namespace ?? 'rook-ceph',
         zones,
-      }));
+      });
+      multisites.set(realm.name, multisite);
+      for (const site of members) {
+        this.placed.push({
+          chart: multisite.chart(site.name),
+          site,
+          origin: `realm '${realm.name}'`,
+          healthChecks: multisite.fluxHealthChecks(site.name),
+        });
+      }
     }
-    this.multisites = multisites;
+    return multisites;
   }
 
-  /** Each GitOps folder's stages, from the rendered constructs. */
-  clusters(): ClusterManifests[] {
-    const byPath = new Map<string, { namespace: string; destinationName: string; stages: Map<GitOpsStage, StageManifests> }>();
-    for (const multisite of this.multisites.values()) {
-      for (const site of this.topology.sites) {
-        const chart = multisite.node.tryFindChild(site.name);
-        if (!chart) continue;
-        const entry = byPath.get(site.gitopsPath) ?? {
-          namespace: multisite.namespace,
-          destinationName: site.kubeContext ?? site.name,
-          stages: new Map<GitOpsStage, StageManifests>(),
-        };
-        byPath.set(site.gitopsPath, entry);
-        const objects = multisite.chart(site.name).toJson() as ManifestObject[];
-        const checks = multisite.fluxHealthChecks(site.name);
-        for (const object of objects) {
-          const stage = STAGE_OF_KIND[String(object.kind)];
-          if (!stage) throw new Error(`${this.node.path}: no apply stage for kind ${String(object.kind)}`);
-          const current = entry.stages.get(stage) ?? { stage, objects: [], healthChecks: [] };
-          const name = (object.metadata as { name?: string } | undefined)?.name;
-          entry.stages.set(stage, {
-            stage,
-            objects: [...current.objects, object],
-            healthChecks: [...(current.healthChecks ?? []), ...checks.filter((c) => c.kind === object.kind && c.name === name)],
-          });
+  /** A CamelReplicator for a Ceph <-> AWS edge: on-prem chart to the Ceph site, AWS chart to the AWS site. */
+  private renderCamel(scope: Construct, edge: ResolvedEdge, extra: TopologyCamelProps): CamelReplicator {
+    const { ceph, aws } = cephAndAws(edge);
+    const replicator = new CamelReplicator(scope, edge.name, camelReplicatorProps(edge, extra));
+    if (replicator.onPremChart) this.placed.push({ chart: replicator.onPremChart, site: ceph.site, stage: 'replicators', origin: `edge '${edge.name}'` });
+    if (replicator.awsChart) this.placed.push({ chart: replicator.awsChart, site: aws.site, stage: 'replicators', origin: `edge '${edge.name}'` });
+    return replicator;
+  }
+
+  /** A BucketSyncPolicy per direction, on the cluster of the edge's `runOn` end. */
+  private renderBucketSync(scope: Construct, edge: ResolvedEdge, extra: TopologyBucketSyncProps): BucketSyncPolicy[] {
+    const { runOn: site, policies: props } = bucketSyncPolicyProps(edge, extra);
+    const chart = new Chart(scope, edge.name, { namespace: extra.namespace ?? DEFAULT_REPLICATOR_NAMESPACE });
+    const policies = props.map(([id, policy]) => new BucketSyncPolicy(chart, id, policy));
+    this.placed.push({ chart, site, stage: 'replicators', origin: `edge '${edge.name}'` });
+    const lockNamespace = extra.lockNamespace ?? chart.namespace ?? '';
+    this.syncs.push({ edge: edge.name, at: `${site.gitopsPath} (lock namespace ${lockNamespace})`, buckets: [edge.from.ref, edge.to.ref] });
+    return policies;
+  }
+
+  /** A CosmosLocation on the Zenko site's cluster. */
+  private renderCosmos(scope: Construct, edge: ResolvedEdge, extra: TopologyCosmosProps): CosmosLocation {
+    const zenko = edge.to.site.props;
+    const namespace = zenko.kind === 'zenko' ? (zenko.namespace ?? 'zenko') : 'zenko';
+    const chart = new Chart(scope, edge.name, { namespace });
+    const location = new CosmosLocation(chart, 'location', cosmosLocationProps(edge, extra));
+    this.placed.push({ chart, site: edge.to.site, stage: 'replicators', origin: `edge '${edge.name}'` });
+    return location;
+  }
+
+  /** Sorts every rendered object into its folder and stage; two objects with one identity in a folder are an error. */
+  private arrange(problems: Problems): ClusterManifests[] {
+    const byPath = new Map<string, { namespace: string; destinationName: string; stages: Map<GitOpsStage, StageManifests>; owners: Map<string, string> }>();
+    for (const placed of this.placed) {
+      const { site } = placed;
+      const objects = placed.chart.toJson() as ManifestObject[];
+      const entry = byPath.get(site.gitopsPath) ?? {
+        namespace: placed.chart.namespace ?? 'default',
+        destinationName: site.kubeContext ?? site.name,
+        stages: new Map<GitOpsStage, StageManifests>(),
+        owners: new Map<string, string>(),
+      };
+      byPath.set(site.gitopsPath, entry);
+      for (const object of objects) {
+        const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
+        const identity = `${String(object.apiVersion).split('/')[0]} ${String(object.kind)} ${metadata.namespace ?? entry.namespace}/${metadata.name ?? ''}`;
+        const owner = entry.owners.get(identity);
+        if (owner !== undefined && owner !== placed.origin) {
+          problems.add(
+            'edges',
+            `must not render one object twice into ${site.gitopsPath}: ${owner} and ${placed.origin} both render ${String(object.kind)} ${metadata.namespace ?? entry.namespace}/${metadata.name ?? ''} (give one a namespace or names of its own)`,
+            [owner, placed.origin],
+          );
         }
+        entry.owners.set(identity, placed.origin);
+        const stage = placed.stage ?? STAGE_OF_KIND[String(object.kind)];
+        if (!stage) throw new Error(`${this.node.path}: no apply stage for kind ${String(object.kind)}`);
+        const current = entry.stages.get(stage) ?? { stage, objects: [], healthChecks: [] };
+        const checks = (placed.healthChecks ?? []).filter((c) => c.kind === object.kind && c.name === metadata.name);
+        entry.stages.set(stage, { stage, objects: [...current.objects, object], healthChecks: [...(current.healthChecks ?? []), ...checks] });
       }
     }
     return [...byPath.entries()].map(([path, entry]) => ({
       path,
       namespace: entry.namespace,
       destinationName: entry.destinationName,
-      stages: [...entry.stages.values()],
+      stages: [...entry.stages.values()].sort((a, b) => GITOPS_STAGES.indexOf(a.stage) - GITOPS_STAGES.indexOf(b.stage)),
       ...(this.crdsPaths[path] !== undefined ? { crdsPath: this.crdsPaths[path] } : {}),
     }));
+  }
+
+  /** Each GitOps folder's stages, from the rendered constructs. */
+  clusters(): ClusterManifests[] {
+    return this.layout;
   }
 
   /** Every file of the GitOps folders: stage manifests and ordering objects. */
@@ -225,5 +465,158 @@ export class ReplicationTopology extends Construct {
       writeFileSync(target, text);
     }
     return files.map(([path]) => path);
+  }
+}
+
+const KIND_TITLE: Readonly<Record<ResolvedSite['kind'], string>> = { ceph: 'Ceph', aws: 'AWS', edgefs: 'EdgeFS', zenko: 'Zenko' };
+
+/** Namespace of the replicator objects (CamelReplicator's default, the runbook's). */
+const DEFAULT_REPLICATOR_NAMESPACE = 's3-replicator';
+
+/** Runs `render`, turning a composed construct's ValidationError into problems under `prefix`. */
+function composing(problems: Problems, prefix: string, render: () => void): void {
+  try {
+    render();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    for (const problem of error.problems) problems.add(`${prefix}.${problem.prop}`, problem.rule, problem.value);
+  }
+}
+
+/** The Ceph and the AWS end of a camel edge. */
+function cephAndAws(edge: ResolvedEdge): { ceph: TopologyBucket; aws: TopologyBucket } {
+  return edge.from.site.kind === 'ceph' ? { ceph: edge.from, aws: edge.to } : { ceph: edge.to, aws: edge.from };
+}
+
+/** What the topology's camel edge asks of CamelReplicator: the edge's intent mapped onto its props. */
+export function camelReplicatorProps(edge: ResolvedEdge, extra: TopologyCamelProps = {}): CamelReplicatorProps {
+  const { ceph, aws } = cephAndAws(edge);
+  const cephSite = ceph.site.props;
+  const awsSite = aws.site.props;
+  if (cephSite.kind !== 'ceph' || awsSite.kind !== 'aws') throw new Error(`edge '${edge.name}' is not Ceph <-> AWS`);
+  const { ceph: cephExtra, aws: awsExtra, claimStorageClassName, ...rest } = extra;
+  const directions = edge.direction === 'two-way' ? 'both' : edge.from === ceph ? 'ceph-to-aws' : 'aws-to-ceph';
+  const keys = { secretName: AWS_KEYS_SECRET };
+  return {
+    ...rest,
+    directions,
+    buckets: [
+      {
+        cephBucket: ceph.name,
+        awsBucket: aws.name,
+        ...(edge.prefix ? { cephPrefix: edge.prefix, awsPrefix: edge.prefix } : {}),
+        ...(claimStorageClassName !== undefined ? { claimStorageClassName } : {}),
+      },
+    ],
+    ceph: {
+      ...(edge.prefix ? { notificationFilter: { prefix: edge.prefix } } : {}),
+      ...cephExtra,
+      objectStoreName: cephSite.objectStoreName,
+      objectStoreNamespace: cephSite.namespace ?? 'rook-ceph',
+      externalEndpoint: cephSite.endpoint,
+    },
+    aws: {
+      ...replicatorQueueNames(edge.name),
+      onPremCredentials: keys,
+      clusterIdentity: { kind: 'secret', ...keys, accessKeyIdKey: 'access-key', secretAccessKeyKey: 'secret-key' },
+      ...awsExtra,
+      region: awsSite.region,
+    },
+  };
+}
+
+/** rclone options of a site: its type, provider, and endpoint (or region for AWS). */
+function siteEnv(site: ResolvedSite): BucketSyncEnvVar[] {
+  const props = site.props;
+  const provider: Readonly<Record<ResolvedSite['kind'], string>> = { ceph: 'Ceph', aws: 'AWS', edgefs: 'Other', zenko: 'Other' };
+  return [
+    { name: 'TYPE', value: 's3' },
+    { name: 'PROVIDER', value: provider[site.kind] },
+    props.kind === 'aws' ? { name: 'REGION', value: props.region } : { name: 'ENDPOINT', value: props.endpoint },
+  ];
+}
+
+/** `derived` with every entry of `extra` replacing the one of the same name. */
+function mergeEnv(derived: readonly BucketSyncEnvVar[], extra: readonly BucketSyncEnvVar[] = []): BucketSyncEnvVar[] {
+  const names = new Set(extra.map((e) => e.name));
+  return [...derived.filter((e) => !names.has(e.name)), ...extra];
+}
+
+/**
+ * What the topology's bucket-sync edge asks of BucketSyncPolicy: one policy per direction, as
+ * `[construct id, props]`. A one-way edge whose deletes must survive syncs (deletes what the source
+ * no longer has); any other edge copies, never deleting: a sync in either direction of a two-way
+ * edge would delete the other side's new objects.
+ */
+export function bucketSyncPolicyProps(
+  edge: ResolvedEdge,
+  extra: TopologyBucketSyncProps = {},
+): { readonly runOn: ResolvedSite; readonly policies: readonly [string, BucketSyncPolicyProps][] } {
+  const { runOn, fromEnv, toEnv, fromIdentity, toIdentity, ...rest } = extra;
+  const mode = edge.direction === 'one-way' && edge.mustSurvive.includes('deletes') ? 'sync' : 'copy';
+  const ends = {
+    from: { location: `${edge.from.name}/${edge.prefix}`, env: mergeEnv(siteEnv(edge.from.site), fromEnv), identity: fromIdentity },
+    to: { location: `${edge.to.name}/${edge.prefix}`, env: mergeEnv(siteEnv(edge.to.site), toEnv), identity: toIdentity },
+  };
+  const policy = (name: string, source: typeof ends.from, destination: typeof ends.to): BucketSyncPolicyProps => ({
+    ...rest,
+    name,
+    source: `source:${source.location}`,
+    destination: `destination:${destination.location}`,
+    schedule: edge.schedule ?? '',
+    mode,
+    sourceEnv: source.env,
+    destinationEnv: destination.env,
+    ...(source.identity ? { sourceIdentity: source.identity } : {}),
+    ...(destination.identity ? { destinationIdentity: destination.identity } : {}),
+  });
+  const forward: [string, BucketSyncPolicyProps] = ['policy', policy(edge.name, ends.from, ends.to)];
+  return {
+    runOn: (runOn ?? 'from') === 'from' ? edge.from.site : edge.to.site,
+    policies: edge.direction === 'two-way' ? [forward, ['reverse', policy(`${edge.name}-reverse`, ends.to, ends.from)]] : [forward],
+  };
+}
+
+/** What the topology's cosmos edge asks of CosmosLocation. */
+export function cosmosLocationProps(edge: ResolvedEdge, extra: TopologyCosmosProps = {}): CosmosLocationProps {
+  const aws = edge.from.site.props;
+  const zenko = edge.to.site.props;
+  if (aws.kind !== 'aws' || zenko.kind !== 'zenko') throw new Error(`edge '${edge.name}' is not AWS -> Zenko`);
+  const { locationName, source, destination, ...rest } = extra;
+  return {
+    ...rest,
+    locationName: locationName ?? edge.name,
+    namespace: zenko.namespace ?? 'zenko',
+    ...(edge.schedule !== undefined ? { schedule: edge.schedule } : {}),
+    source: { ...source, bucket: edge.from.name, region: aws.region },
+    destination: { ...destination, bucket: edge.to.name },
+  };
+}
+
+/** Where a bucket-sync edge runs: its folder and lock namespace, and the buckets it syncs. */
+interface SyncPlacement {
+  readonly edge: string;
+  readonly at: string;
+  readonly buckets: readonly string[];
+}
+
+/**
+ * Every bucket-sync edge touching a bucket must run on one cluster and lock namespace: the bucket
+ * Leases that keep two syncs of a bucket apart exist per cluster and namespace.
+ */
+function checkBucketLocks(problems: Problems, syncs: readonly SyncPlacement[]): void {
+  const where = new Map<string, SyncPlacement>();
+  for (const sync of syncs) {
+    for (const bucket of sync.buckets) {
+      const seen = where.get(bucket);
+      if (seen === undefined) where.set(bucket, sync);
+      else if (seen.at !== sync.at) {
+        problems.add(
+          `bucketSync.${sync.edge}`,
+          `must run where edge '${seen.edge}' runs, ${seen.at}, not ${sync.at}: both sync ${bucket}, and bucket Leases keep syncs apart only within one cluster and namespace`,
+          sync.at,
+        );
+      }
+    }
   }
 }

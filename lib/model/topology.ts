@@ -497,6 +497,15 @@ export function describeCycle(arcs: readonly TopologyArc[]): string {
   return arcs.reduce((text, arc) => `${text} -(${arc.edge.name}, ${arc.edge.mechanism})-> ${arc.to.ref}`, first.from.ref);
 }
 
+/**
+ * Names of the SQS queues of a camel or native edge's AWS end, the same on both sides of the
+ * topology (the Pulumi component creates them, the cdk8s construct's replicator consumes them):
+ * `<edge>-events` and `<edge>-dlq`, unless both sides are told otherwise.
+ */
+export function replicatorQueueNames(edgeName: string): { readonly queueName: string; readonly deadLetterQueueName: string } {
+  return { queueName: `${edgeName}-events`, deadLetterQueueName: `${edgeName}-dlq` };
+}
+
 /** Both directions of a two-way edge, the one of a one-way edge. */
 export function arcsOf(edge: ResolvedEdge): TopologyArc[] {
   const forward = { edge, from: edge.from, to: edge.to };
@@ -567,6 +576,18 @@ export function resolveTopology(path: string, props: ReplicationTopologyProps): 
     };
   });
 
+  sites.forEach((site, index) => {
+    const first = sites.find((other) => other.gitopsPath === site.gitopsPath);
+    if (first && first !== site) {
+      problems.check(
+        first.kubeContext === site.kubeContext,
+        `sites[${index}].kubeContext`,
+        `must equal site ${first.name}'s (${first.kubeContext ?? 'none'}): both write the GitOps folder ${site.gitopsPath}, which one cluster applies`,
+        site.kubeContext,
+      );
+    }
+  });
+
   realms.forEach((realm, index) => {
     const members = sites.filter((site) => realmOf(site) === realm.name);
     const masters = members.filter((site) => site.props.kind === 'ceph' && site.props.master === true);
@@ -635,6 +656,10 @@ export function resolveTopology(path: string, props: ReplicationTopologyProps): 
     }
     const prefix = edge.prefix ?? '';
     if (chosen === 'multisite') problems.check(prefix === '', `${at}.prefix`, 'must be empty with multisite: zone sync replicates whole buckets', prefix);
+    if (chosen === 'cosmos') problems.check(prefix === '', `${at}.prefix`, 'must be empty with cosmos: a Cosmos ingestion mirrors the whole AWS bucket', prefix);
+    if (chosen === 'bucket-sync' && prefix !== '') {
+      problems.check(prefix.endsWith('/') && !prefix.startsWith('/'), `${at}.prefix`, "must end with '/' (and not start with one) with bucket-sync: a sync location names a folder, bucket/prefix/", prefix);
+    }
 
     // Contradiction: deletes both ways.
     if (direction === 'two-way' && mustSurvive.includes('deletes') && !guarantees.twoWayDeletes && !accept.has('deletes')) {

@@ -7,15 +7,22 @@ import { rciisReplicationTopology } from '../../examples/cdk8s/rciis-topology';
 import { ManifestValidator, formatManifestProblem } from '../../lib/model';
 
 describe('examples/cdk8s/rciis-topology', () => {
-  it('synthesizes the realm charts for site-a and site-b and writes valid GitOps folders and the report', () => {
+  it('synthesizes the realm charts and both replicator charts from one declaration and writes valid GitOps folders and the report', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'bucketbridge-topology-example-'));
     try {
       const app = new App({ outdir: join(outdir, 'dist') });
       const topology = rciisReplicationTopology(app);
       app.synth();
       expect(readdirSync(join(outdir, 'dist')).sort()).toEqual([
+        expect.stringMatching(/^topology-edges-ceph-aws-aws-[0-9a-f]{8}\.k8s\.yaml$/),
+        expect.stringMatching(/^topology-edges-ceph-aws-on-prem-[0-9a-f]{8}\.k8s\.yaml$/),
         expect.stringMatching(/^topology-rciis-site-a-[0-9a-f]{8}\.k8s\.yaml$/),
         expect.stringMatching(/^topology-rciis-site-b-[0-9a-f]{8}\.k8s\.yaml$/),
+      ]);
+      expect(topology.clusters().map((cluster) => [cluster.path, cluster.stages.map((stage) => stage.stage)])).toEqual([
+        ['clusters/site-a', ['realm', 'zones', 'stores', 'replicators']],
+        ['clusters/site-b', ['realm', 'zones', 'stores']],
+        ['clusters/aws-af-south-1', ['replicators']],
       ]);
       const files = topology.gitopsFiles();
       const problems = files.flatMap((file) => ManifestValidator.forDirectory().validateAll(file.objects));

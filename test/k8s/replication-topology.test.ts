@@ -1,25 +1,26 @@
-import { Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { rciisCamelReplicator } from '../../examples/cdk8s/rciis-camel-replicator';
+import { rciisTopologyConstructProps as props } from '../../examples/cdk8s/rciis-topology';
 import { rciisTopology } from '../../examples/topology/rciis';
-import { CephMultisite, type CephMultisiteZoneProps } from '../../lib/k8s/ceph-multisite';
+import { BucketSyncPolicy } from '../../lib/k8s/bucket-sync-policy';
+import { CephMultisite } from '../../lib/k8s/ceph-multisite';
+import { CosmosLocation } from '../../lib/k8s/cosmos-location';
 import { ReplicationTopology, type ReplicationTopologyConstructProps } from '../../lib/k8s/replication-topology';
-import { ManifestValidator, ValidationError, formatManifestProblem, formatProblem, type GitOpsFile } from '../../lib/model';
-
-const zone = (name: string): Omit<CephMultisiteZoneProps, 'name' | 'master'> => ({
-  gateway: { instances: 1, port: 80 },
-  ingress: { host: `s3.${name}.example.com`, tlsSecretName: 'rgw-tls', className: 'nginx' },
-});
-
-const props: ReplicationTopologyConstructProps = {
-  ...rciisTopology,
-  zones: { 'site-a': zone('site-a'), 'site-b': zone('site-b') },
-  multisite: { rciis: { syncTuning: { syncLeasePeriodSeconds: 30 } } },
-  exclude: ['ceph-aws'],
-};
+import { S3XService } from '../../lib/k8s/s3x-service';
+import {
+  ManifestValidator,
+  ValidationError,
+  formatManifestProblem,
+  formatProblem,
+  type GitOpsFile,
+  type SiteProps,
+  type TopologyEdgeProps,
+} from '../../lib/model';
 
 function build(extra: Partial<ReplicationTopologyConstructProps> = {}): ReplicationTopology {
   return new ReplicationTopology(Testing.app(), 'rciis', { ...props, ...extra });
@@ -38,7 +39,7 @@ function problems(extra: Partial<ReplicationTopologyConstructProps>): string[] {
 /** The fields of the rendered objects these tests read. */
 interface Json {
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly annotations: Record<string, string> };
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations: Record<string, string> };
   readonly spec: {
     readonly path: string;
     readonly dependsOn?: { readonly name: string }[];
@@ -62,7 +63,47 @@ function file(files: readonly GitOpsFile[], path: string): Json[] {
   return found.objects as unknown as Json[];
 }
 
-describe('ReplicationTopology (cdk8s)', () => {
+/** The objects of a folder's stage. */
+function stage(topology: ReplicationTopology, path: string, name: string): unknown[] {
+  const cluster = topology.clusters().find((c) => c.path === path);
+  return [...(cluster?.stages.find((s) => s.stage === name)?.objects ?? [])];
+}
+
+const ceph = (name: string, buckets: string[], extra: Partial<SiteProps> = {}): SiteProps =>
+  ({ kind: 'ceph', name, objectStoreName: 'store', endpoint: `https://s3.${name}.example.com`, buckets, ...extra }) as SiteProps;
+const legacySites: SiteProps[] = [
+  ceph('site-a', ['data', 'photos']),
+  { kind: 'aws', name: 'aws-af', accountId: '111111111111', region: 'af-south-1', buckets: ['archive-af', 'reports-af'], gitopsPath: 'clusters/eks-af' },
+  { kind: 'edgefs', name: 'hawaii', endpoint: 'http://rook-edgefs-s3x-s3x-cola.rook-edgefs.svc:3000', buckets: ['bk1'] },
+  { kind: 'zenko', name: 'zenko', endpoint: 'https://zenko.example.com', buckets: ['reports-mirror'] },
+];
+const scheduled = (edge: Pick<TopologyEdgeProps, 'name' | 'from' | 'to'> & Partial<TopologyEdgeProps>): TopologyEdgeProps => ({
+  purpose: 'backup',
+  mode: 'scheduled',
+  schedule: '0 2 * * *',
+  ...edge,
+});
+const image = 'ghcr.io/example/bucketbridge:0.1.0';
+const cephKeys = [
+  { name: 'ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'ceph-sync', key: 'access-key' } } },
+  { name: 'SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'ceph-sync', key: 'secret-key' } } },
+];
+const legacy: ReplicationTopologyConstructProps = {
+  sites: legacySites,
+  edges: [
+    scheduled({ name: 'data-to-aws', from: 'site-a/data', to: 'aws-af/archive-af', prefix: 'exports/', mustSurvive: ['deletes'] }),
+    scheduled({ name: 'photos-edgefs', from: 'site-a/photos', to: 'hawaii/bk1', direction: 'two-way' }),
+    scheduled({ name: 'reports-in', from: 'aws-af/reports-af', to: 'zenko/reports-mirror', schedule: '@hourly' }),
+  ],
+  bucketSync: {
+    'data-to-aws': { image, fromEnv: cephKeys, toIdentity: { kind: 'irsa', roleArn: 'arn:aws:iam::111111111111:role/sync' } },
+    'photos-edgefs': { image, fromEnv: cephKeys, runOn: 'to', transfers: 4 },
+  },
+  cosmos: { 'reports-in': { zenkoNodeCount: 3, transfers: 8 } },
+  s3x: { hawaii: { name: 's3x-cola', init: { tenant: 'Hawaii/Cola', buckets: ['Hawaii/Cola/bk1'] } } },
+};
+
+describe('ReplicationTopology (cdk8s): composes the constructs', () => {
   it('renders the multisite edge exactly as CephMultisite does for the same setup', () => {
     const topology = build();
     const byHand = new CephMultisite(Testing.app(), 'rciis', {
@@ -71,19 +112,102 @@ describe('ReplicationTopology (cdk8s)', () => {
       objectStoreName: 'multisite-store',
       namespace: 'rook-ceph',
       zones: [
-        { name: 'site-a', master: true, ...zone('site-a') },
-        { name: 'site-b', ...zone('site-b') },
+        { name: 'site-a', master: true, ...props.zones?.['site-a'] },
+        { name: 'site-b', ...props.zones?.['site-b'] },
       ],
       syncTuning: { syncLeasePeriodSeconds: 30 },
     });
-    const multisite = topology.multisites.get('rciis');
-    expect(multisite).toBeDefined();
     for (const name of ['site-a', 'site-b']) {
-      const objects = multisite?.chart(name).toJson() ?? [];
+      const objects = topology.multisites.get('rciis')?.chart(name).toJson() ?? [];
       expect(objects.length).toBeGreaterThan(3);
       expect(objects).toEqual(byHand.chart(name).toJson());
       valid(objects);
     }
+  });
+
+  it("renders the Ceph <-> AWS edge exactly as the runbook's CamelReplicator example, each chart in its cluster's folder", () => {
+    const topology = build();
+    const app = new App();
+    const byHand = rciisCamelReplicator(app);
+    const replicator = topology.replicators.get('ceph-aws');
+    const onPrem = replicator?.onPremChart?.toJson() ?? [];
+    const aws = replicator?.awsChart?.toJson() ?? [];
+    expect(onPrem.map((o) => (o as Json).kind)).toContain('Integration');
+    expect(onPrem).toEqual(byHand.onPremChart?.toJson());
+    expect(aws).toEqual(byHand.awsChart?.toJson());
+    valid([...onPrem, ...aws]);
+    expect(stage(topology, 'clusters/site-a', 'replicators')).toEqual(onPrem);
+    expect(stage(topology, 'clusters/aws-af-south-1', 'replicators')).toEqual(aws);
+  });
+
+  it('maps a one-way edge, its prefix and the default queue names and credentials onto CamelReplicator', () => {
+    const topology = build({
+      edges: rciisTopology.edges.map((e) => (e.name === 'ceph-aws' ? { ...e, direction: 'one-way' as const, prefix: 'exports/' } : e)),
+      camel: { 'ceph-aws': { kafka: { bootstrapServers: 'kafka:9092' } } },
+    });
+    const settings = topology.replicators.get('ceph-aws')?.settings;
+    expect(settings).toMatchObject({
+      cephToAws: true,
+      awsToCeph: false,
+      buckets: [{ cephBucket: 's3-replication-test', awsBucket: 'rciis-ceph-replica-af-south-1', cephPrefix: 'exports/', awsPrefix: 'exports/' }],
+      ceph: { objectStoreName: 'ceph-objectstore', objectStoreNamespace: 'rook-ceph', externalEndpoint: 'https://rgw.example.com', notificationFilter: { prefix: 'exports/' } },
+      aws: { region: 'af-south-1', queueName: 'ceph-aws-events', deadLetterQueueName: 'ceph-aws-dlq', onPremCredentials: { secretName: 'aws-s3-credentials', accessKeyIdKey: 'access-key', secretAccessKeyKey: 'secret-key' } },
+    });
+    expect(topology.replicators.get('ceph-aws')?.awsChart).toBeUndefined();
+    expect(topology.clusters().map((c) => c.path)).not.toContain('clusters/aws-af-south-1');
+  });
+
+  it('renders each direction of a bucket-sync edge exactly as BucketSyncPolicy does, on the chosen cluster', () => {
+    const topology = new ReplicationTopology(Testing.app(), 'legacy', legacy);
+    const app = Testing.app();
+    const oneWay = new Chart(app, 'one-way', { namespace: 's3-replicator' });
+    new BucketSyncPolicy(oneWay, 'policy', {
+      name: 'data-to-aws',
+      image,
+      source: 'source:data/exports/',
+      destination: 'destination:archive-af/exports/',
+      schedule: '0 2 * * *',
+      mode: 'sync',
+      sourceEnv: [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Ceph' }, { name: 'ENDPOINT', value: 'https://s3.site-a.example.com' }, ...cephKeys],
+      destinationEnv: [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'AWS' }, { name: 'REGION', value: 'af-south-1' }],
+      destinationIdentity: { kind: 'irsa', roleArn: 'arn:aws:iam::111111111111:role/sync' },
+    });
+    const twoWay = new Chart(app, 'two-way', { namespace: 's3-replicator' });
+    const siteA = [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Ceph' }, { name: 'ENDPOINT', value: 'https://s3.site-a.example.com' }, ...cephKeys];
+    const hawaii = [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Other' }, { name: 'ENDPOINT', value: 'http://rook-edgefs-s3x-s3x-cola.rook-edgefs.svc:3000' }];
+    const common = { image, schedule: '0 2 * * *', mode: 'copy' as const, transfers: 4 };
+    new BucketSyncPolicy(twoWay, 'policy', { ...common, name: 'photos-edgefs', source: 'source:photos/', destination: 'destination:bk1/', sourceEnv: siteA, destinationEnv: hawaii });
+    new BucketSyncPolicy(twoWay, 'reverse', { ...common, name: 'photos-edgefs-reverse', source: 'source:bk1/', destination: 'destination:photos/', sourceEnv: hawaii, destinationEnv: siteA });
+
+    const replicators = stage(topology, 'clusters/site-a', 'replicators');
+    expect(replicators).toEqual(oneWay.toJson());
+    expect(stage(topology, 'clusters/hawaii', 'replicators')).toEqual(twoWay.toJson());
+    expect(topology.bucketSyncPolicies.get('photos-edgefs')?.map((p) => p.name)).toEqual(['photos-edgefs', 'photos-edgefs-reverse']);
+    valid([...oneWay.toJson(), ...twoWay.toJson()]);
+  });
+
+  it('renders a cosmos edge exactly as CosmosLocation does, on the Zenko cluster', () => {
+    const topology = new ReplicationTopology(Testing.app(), 'legacy', legacy);
+    const chart = new Chart(Testing.app(), 'zenko', { namespace: 'zenko' });
+    new CosmosLocation(chart, 'location', {
+      locationName: 'reports-in',
+      namespace: 'zenko',
+      schedule: '@hourly',
+      source: { bucket: 'reports-af', region: 'af-south-1' },
+      destination: { bucket: 'reports-mirror' },
+      zenkoNodeCount: 3,
+      transfers: 8,
+    });
+    expect(stage(topology, 'clusters/zenko', 'replicators')).toEqual(chart.toJson());
+    valid(chart.toJson());
+  });
+
+  it("renders an EdgeFS site's S3XService exactly as S3XService does, in the site's stores stage", () => {
+    const topology = new ReplicationTopology(Testing.app(), 'legacy', legacy);
+    const chart = new Chart(Testing.app(), 'hawaii', { namespace: 'rook-edgefs' });
+    new S3XService(chart, 's3x', { name: 's3x-cola', namespace: 'rook-edgefs', init: { tenant: 'Hawaii/Cola', buckets: ['Hawaii/Cola/bk1'] } });
+    expect(stage(topology, 'clusters/hawaii', 'stores')).toEqual(chart.toJson());
+    valid(chart.toJson());
   });
 
   it("uses the site's endpoint as the zone endpoint when the zone has no Ingress", () => {
@@ -91,21 +215,78 @@ describe('ReplicationTopology (cdk8s)', () => {
     const zoneObject = (topology.multisites.get('rciis')?.chart('site-b').toJson() as Json[]).find((o) => o.kind === 'CephObjectZone');
     expect(zoneObject?.spec.customEndpoints).toEqual(['https://s3.site-b.example.com']);
   });
+});
 
-  it('fails naming the edge whose mechanism is not in this build', () => {
-    expect(problems({ exclude: [] })).toEqual([
-      "'edges[2].mechanism' is not available in this build for edge 'ceph-aws' (it needs CamelReplicator (issue 22)); render the edge elsewhere and list it in 'exclude', got \"camel\"",
+describe('ReplicationTopology (cdk8s): errors', () => {
+  it("gathers the composed constructs' problems under the topology prop that feeds them", () => {
+    expect(problems({ camel: {} })).toEqual([
+      "'camel.ceph-aws.ceph.remoteCredentials' must be set for the aws-to-ceph direction: a Secret reference ({ secretName, accessKeyIdKey, secretAccessKeyKey }), got undefined",
+      "'camel.ceph-aws.kafka' must be set for the ceph-to-aws direction (the brokers RGW publishes notifications to), got undefined",
+      "'camel.ceph-aws.loopGuard.awsPrincipalId' must be set when both directions run, or AWS -> Ceph re-replicates every object the on-prem replicator writes ('AWS:<unique id>' of its IAM user), got undefined",
     ]);
-    expect(problems({ exclude: [], replicator: 'native' })).toEqual([
-      "'edges[2].mechanism' is not available in this build for edge 'ceph-aws' (it needs CamelReplicator with the native engine (issues 18 and 22)); render the edge elsewhere and list it in 'exclude', got \"native\"",
+    expect(() => new ReplicationTopology(Testing.app(), 'legacy', { ...legacy, bucketSync: {} })).toThrow(
+      "'bucketSync.data-to-aws.image' must name the bucketbridge image, got undefined",
+    );
+  });
+
+  it('fails naming a native edge, which this build cannot render', () => {
+    expect(problems({ replicator: 'native', camel: {} })).toEqual([
+      "'edges[2].mechanism' native is not rendered by this build for edge 'ceph-aws' (CamelReplicator has no native engine here); use 'camel', or render the edge elsewhere and list it in 'exclude', got \"native\"",
+    ]);
+    expect(() => build({ replicator: 'native', camel: {}, exclude: ['ceph-aws'] })).not.toThrow();
+  });
+
+  it('fails on a camel edge without its loop guard: CamelReplicator always enforces it', () => {
+    const edges = rciisTopology.edges.map((e) => (e.name === 'ceph-aws' ? { ...e, direction: 'one-way' as const, loopGuard: false } : e));
+    expect(problems({ edges })).toEqual([
+      "'edges[2].loopGuard' must stay true with camel: CamelReplicator's routes always skip the other direction's writes by userIdentity.principalId, got false",
     ]);
   });
 
-  it('fails on excluded edges and zone settings that name nothing', () => {
-    expect(problems({ exclude: ['ceph-aws', 'nope'], zones: { 'aws-eu-west-1': {} } })).toEqual([
+  it('fails on excluded edges and settings that name nothing', () => {
+    expect(
+      problems({
+        exclude: ['ceph-aws', 'nope'],
+        zones: { 'aws-eu-west-1': {} },
+        multisite: { other: {} },
+        camel: { 'aws-regions': {} },
+        bucketSync: { 'ceph-aws': { image } },
+        cosmos: { nope: {} },
+        s3x: { 'site-a': { name: 's3x' } },
+      }),
+    ).toEqual([
       "'exclude[1]' must name an edge, got \"nope\"",
       "'zones.aws-eu-west-1' must name a Ceph site, got \"aws-eu-west-1\"",
+      "'s3x.site-a' must name a EdgeFS site, got \"site-a\"",
+      "'multisite.other' must name a realm, got \"other\"",
+      "'camel.aws-regions' must name a camel edge, got \"aws-regions\"",
+      "'bucketSync.ceph-aws' must name a bucket-sync edge, got \"ceph-aws\"",
+      "'cosmos.nope' must name a cosmos edge, got \"nope\"",
     ]);
+  });
+
+  it('fails when two edges render the same object into one folder, naming both', () => {
+    const sites = rciisTopology.sites.map((s) =>
+      s.name === 'onprem' ? { ...s, buckets: [...s.buckets, 'archive'] } : s.name === 'aws-af-south-1' ? { ...s, buckets: [...s.buckets, 'rciis-archive'] } : s,
+    );
+    const second = { name: 'archive-aws', from: 'onprem/archive', to: 'aws-af-south-1/rciis-archive', purpose: 'backup' as const };
+    const camel = { 'ceph-aws': props.camel?.['ceph-aws'] ?? {}, 'archive-aws': { kafka: { bootstrapServers: 'kafka:9092' } } };
+    const found = problems({ sites, edges: [...rciisTopology.edges, second], camel });
+    expect(found[0]).toBe(
+      "'edges' must not render one object twice into clusters/site-a: edge 'ceph-aws' and edge 'archive-aws' both render CephObjectStoreUser s3-replicator/s3-replicator (give one a namespace or names of its own), got [\"edge 'ceph-aws'\",\"edge 'archive-aws'\"]",
+    );
+    expect(found.some((p) => p.includes('Integration s3-replicator/ceph-to-aws-replicator'))).toBe(true);
+    expect(() => build({ sites, edges: [...rciisTopology.edges, second], camel: { ...camel, 'archive-aws': { ...camel['archive-aws'], namespace: 'archive-replicator' } } })).not.toThrow();
+  });
+
+  it('fails when bucket-sync edges on one bucket run where their Leases cannot see each other', () => {
+    const edges = [...(legacy.edges ?? []), scheduled({ name: 'photos-back', from: 'hawaii/bk1', to: 'aws-af/reports-af', schedule: '@weekly' })];
+    const run = (runOn: 'from' | 'to') =>
+      new ReplicationTopology(Testing.app(), 'legacy', { ...legacy, edges, bucketSync: { ...legacy.bucketSync, 'photos-back': { image, runOn } } });
+    expect(() => run('to')).toThrow(
+      "'bucketSync.photos-back' must run where edge 'photos-edgefs' runs, clusters/hawaii (lock namespace s3-replicator), not clusters/eks-af (lock namespace s3-replicator): both sync hawaii/bk1, and bucket Leases keep syncs apart only within one cluster and namespace, got \"clusters/eks-af (lock namespace s3-replicator)\"",
+    );
+    expect(() => run('from')).not.toThrow();
   });
 
   it('passes the topology checks through with the construct path', () => {
@@ -120,52 +301,93 @@ describe('ReplicationTopology GitOps folders', () => {
       'clusters/site-a/stages/10-realm/manifests.yaml',
       'clusters/site-a/stages/20-zones/manifests.yaml',
       'clusters/site-a/stages/30-stores/manifests.yaml',
+      'clusters/site-a/stages/40-replicators/manifests.yaml',
       'clusters/site-a/flux/ordering.yaml',
       'clusters/site-b/stages/10-realm/manifests.yaml',
       'clusters/site-b/stages/20-zones/manifests.yaml',
       'clusters/site-b/stages/30-stores/manifests.yaml',
       'clusters/site-b/flux/ordering.yaml',
+      'clusters/aws-af-south-1/stages/40-replicators/manifests.yaml',
+      'clusters/aws-af-south-1/flux/ordering.yaml',
     ]);
     for (const f of files) valid(f.objects);
     expect(file(files, 'clusters/site-b/stages/10-realm/manifests.yaml').map((o) => o.kind)).toEqual(['CephObjectRealm', 'CephObjectZoneGroup']);
     expect(file(files, 'clusters/site-b/stages/20-zones/manifests.yaml').map((o) => o.kind)).toEqual(['CephObjectZone']);
     expect(file(files, 'clusters/site-b/stages/30-stores/manifests.yaml').map((o) => o.kind)).toEqual(['CephObjectStore', 'Ingress']);
+    expect(file(files, 'clusters/site-a/stages/40-replicators/manifests.yaml').map((o) => o.kind)).toEqual([
+      'CephObjectStoreUser', 'CephBucketTopic', 'CephBucketNotification', 'ObjectBucketClaim', 'KafkaTopic', 'KafkaTopic', 'Integration', 'PrometheusRule', 'ConfigMap',
+    ]);
+    expect(file(files, 'clusters/aws-af-south-1/stages/40-replicators/manifests.yaml').map((o) => [o.kind, o.metadata.name])).toEqual([
+      ['Integration', 'aws-to-ceph-replicator'], ['PrometheusRule', 's3-replicator-alerts'], ['ConfigMap', 's3-replicator-dashboard'],
+    ]);
+  });
+
+  it('stages the legacy mechanisms: S3X with the stores, bucket-sync and Cosmos with the replicators', () => {
+    const files = new ReplicationTopology(Testing.app(), 'legacy', legacy).gitopsFiles();
+    expect(files.map((f) => f.path)).toEqual([
+      'clusters/site-a/stages/40-replicators/manifests.yaml',
+      'clusters/site-a/flux/ordering.yaml',
+      'clusters/hawaii/stages/30-stores/manifests.yaml',
+      'clusters/hawaii/stages/40-replicators/manifests.yaml',
+      'clusters/hawaii/flux/ordering.yaml',
+      'clusters/zenko/stages/40-replicators/manifests.yaml',
+      'clusters/zenko/flux/ordering.yaml',
+    ]);
+    for (const f of files) valid(f.objects);
+    expect(file(files, 'clusters/hawaii/flux/ordering.yaml').map((k) => [k.metadata.name, k.spec.dependsOn?.[0]?.name, k.spec.path])).toEqual([
+      ['clusters-hawaii-stores', undefined, './clusters/hawaii/stages/30-stores'],
+      ['clusters-hawaii-replicators', 'clusters-hawaii-stores', './clusters/hawaii/stages/40-replicators'],
+    ]);
+    expect(file(files, 'clusters/zenko/stages/40-replicators/manifests.yaml').map((o) => o.kind)).toEqual(['Cosmos']);
   });
 
   it('chains the Flux Kustomizations with dependsOn in apply order, each pointing at its stage folder', () => {
-    const files = build({ crdsPaths: { 'clusters/site-a': 'infrastructure/rook-crds' } }).gitopsFiles();
+    const files = build({ crdsPaths: { 'clusters/site-a': 'infrastructure/rook-crds', 'clusters/aws-af-south-1': 'infrastructure/camel-k-crds' } }).gitopsFiles();
     const kustomizations = file(files, 'clusters/site-a/flux/ordering.yaml');
     expect(kustomizations.map((k) => [k.metadata.name, k.spec.dependsOn?.[0]?.name, k.spec.path])).toEqual([
       ['clusters-site-a-crds', undefined, './infrastructure/rook-crds'],
       ['clusters-site-a-realm', 'clusters-site-a-crds', './clusters/site-a/stages/10-realm'],
       ['clusters-site-a-zones', 'clusters-site-a-realm', './clusters/site-a/stages/20-zones'],
       ['clusters-site-a-stores', 'clusters-site-a-zones', './clusters/site-a/stages/30-stores'],
+      ['clusters-site-a-replicators', 'clusters-site-a-stores', './clusters/site-a/stages/40-replicators'],
     ]);
-    const names = new Set(kustomizations.map((k) => k.metadata.name));
-    for (const k of kustomizations) for (const dep of k.spec.dependsOn ?? []) expect(names.has(dep.name)).toBe(true);
-    const paths = new Set(files.map((f) => `./${f.path.replace(/\/manifests\.yaml$/, '')}`));
-    for (const k of kustomizations.slice(1)) expect(paths.has(k.spec.path)).toBe(true);
+    expect(file(files, 'clusters/aws-af-south-1/flux/ordering.yaml').map((k) => [k.metadata.name, k.spec.dependsOn?.[0]?.name, k.spec.path])).toEqual([
+      ['clusters-aws-af-south-1-crds', undefined, './infrastructure/camel-k-crds'],
+      ['clusters-aws-af-south-1-replicators', 'clusters-aws-af-south-1-crds', './clusters/aws-af-south-1/stages/40-replicators'],
+    ]);
+    for (const ordering of files.filter((f) => f.path.endsWith('/flux/ordering.yaml'))) {
+      const objects = ordering.objects as unknown as Json[];
+      const names = new Set(objects.map((k) => k.metadata.name));
+      for (const k of objects) for (const dep of k.spec.dependsOn ?? []) expect(names.has(dep.name)).toBe(true);
+      const paths = new Set(files.map((f) => `./${f.path.replace(/\/manifests\.yaml$/, '')}`));
+      for (const k of objects.filter((o) => !o.metadata.name.endsWith('-crds'))) expect(paths.has(k.spec.path)).toBe(true);
+      valid(objects);
+    }
     const zones = kustomizations.find((k) => k.metadata.name === 'clusters-site-a-zones');
     expect(zones?.spec.healthChecks).toEqual([{ apiVersion: 'ceph.rook.io/v1', kind: 'CephObjectZone', name: 'site-a', namespace: 'rook-ceph' }]);
     expect(zones?.spec.healthCheckExprs.length).toBeGreaterThan(0);
-    expect(kustomizations[0]?.spec.wait).toBe(true);
-    valid(kustomizations);
+    expect(kustomizations.find((k) => k.metadata.name === 'clusters-site-a-replicators')?.spec.wait).toBe(true);
   });
 
-  it('orders Argo CD Applications by sync wave, each syncing its stage folder to the site cluster', () => {
+  it('orders Argo CD Applications by sync wave, the replicators last, each syncing its stage folder to the site cluster', () => {
     const files = build({ gitops: { tool: 'argocd', repoURL: 'https://git.example.com/platform.git' } }).gitopsFiles();
-    const applications = file(files, 'clusters/site-b/argocd/ordering.yaml');
-    valid(applications);
-    expect(applications.map((a) => [a.metadata.name, a.metadata.annotations['argocd.argoproj.io/sync-wave'], a.spec.source.path])).toEqual([
-      ['clusters-site-b-realm', '1', 'clusters/site-b/stages/10-realm'],
-      ['clusters-site-b-zones', '2', 'clusters/site-b/stages/20-zones'],
-      ['clusters-site-b-stores', '3', 'clusters/site-b/stages/30-stores'],
-    ]);
     const folders = new Set(files.map((f) => f.path.replace(/\/manifests\.yaml$/, '')));
-    for (const a of applications) {
-      expect(folders.has(a.spec.source.path)).toBe(true);
-      expect(a.spec.destination).toEqual({ name: 'onprem-b', namespace: 'rook-ceph' });
-    }
+    const waves = (path: string) => {
+      const applications = file(files, path);
+      valid(applications);
+      for (const a of applications) expect(folders.has(a.spec.source.path)).toBe(true);
+      return applications.map((a) => [a.metadata.name, a.metadata.annotations['argocd.argoproj.io/sync-wave'], a.spec.source.path, a.spec.destination]);
+    };
+    const siteA = { name: 'onprem-a', namespace: 'rook-ceph' };
+    expect(waves('clusters/site-a/argocd/ordering.yaml')).toEqual([
+      ['clusters-site-a-realm', '1', 'clusters/site-a/stages/10-realm', siteA],
+      ['clusters-site-a-zones', '2', 'clusters/site-a/stages/20-zones', siteA],
+      ['clusters-site-a-stores', '3', 'clusters/site-a/stages/30-stores', siteA],
+      ['clusters-site-a-replicators', '4', 'clusters/site-a/stages/40-replicators', siteA],
+    ]);
+    expect(waves('clusters/aws-af-south-1/argocd/ordering.yaml')).toEqual([
+      ['clusters-aws-af-south-1-replicators', '4', 'clusters/aws-af-south-1/stages/40-replicators', { name: 'aws-af-south-1', namespace: 's3-replicator' }],
+    ]);
   });
 
   it('refuses bad ordering settings', () => {
@@ -181,11 +403,13 @@ describe('ReplicationTopology GitOps folders', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'bucketbridge-topology-'));
     try {
       const written = build().writeTo(outdir);
-      expect(written).toContain('clusters/site-a/flux/ordering.yaml');
+      expect(written).toContain('clusters/aws-af-south-1/flux/ordering.yaml');
       expect(written.slice(-3)).toEqual(['topology.md', 'topology.json', 'topology.svg']);
       const ordering = yaml.loadAll(readFileSync(join(outdir, 'clusters/site-a/flux/ordering.yaml'), 'utf8')) as Json[];
-      expect(ordering.map((o) => o.kind)).toEqual(['Kustomization', 'Kustomization', 'Kustomization']);
+      expect(ordering.map((o) => o.kind)).toEqual(['Kustomization', 'Kustomization', 'Kustomization', 'Kustomization']);
       valid(ordering);
+      const replicators = yaml.loadAll(readFileSync(join(outdir, 'clusters/aws-af-south-1/stages/40-replicators/manifests.yaml'), 'utf8'));
+      valid(replicators);
       expect(existsSync(join(outdir, 'topology.svg'))).toBe(true);
       expect((JSON.parse(readFileSync(join(outdir, 'topology.json'), 'utf8')) as { edges: unknown[] }).edges).toHaveLength(3);
     } finally {
