@@ -5,6 +5,8 @@
  *   S3 Batch Replication job, alarms notifying an SNS topic in af-south-1.
  * - `archive`: the destination bucket in another account, reached through a role assumed there;
  *   replicas become the destination account's, with RTC for the 15-minute SLA.
+ * - `rciis`: the AWS side of the runbook's full topology (`rciis-topology.ts`): CRR
+ *   `rciis-data-af-south-1` -> `rciis-data-eu-west-1` and the AWS end of the Ceph <-> AWS replicator.
  *
  * Config (`pulumi config set ...`): sourceAccountId, destinationAccountId,
  * destinationAccountRoleArn (a role in the destination account this program may assume),
@@ -14,6 +16,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
 import { CrrReplication } from '../../lib/pulumi';
+import { rciisAwsSide } from './rciis-topology';
 
 const config = new pulumi.Config();
 const sourceAccountId = config.require('sourceAccountId');
@@ -65,3 +68,8 @@ export const mediaAlarmArns = media.alarmArns;
 export const archiveRoleArn = archive.roleArn;
 export const archiveRuleIds = archive.ruleIds;
 export const archiveDestinationPolicies = archive.destinationPolicies;
+
+const rciis = rciisAwsSide(replicationAlarms.arn);
+/** `pulumi stack output rciisReplicatorPrincipalIds`: the cdk8s side's `camel.ceph-aws.loopGuard.awsPrincipalId`. */
+export const rciisReplicatorPrincipalIds = rciis.replicatorPrincipalIds;
+export const rciisReplicatorQueueUrls = rciis.replicatorQueueUrls;

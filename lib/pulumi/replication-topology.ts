@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as aws from '@pulumi/aws';
 import { Problems } from '../model/errors';
-import { type ReplicationTopologyProps, type ResolvedEdge, type ResolvedTopology, resolveTopology } from '../model/topology';
+import { type ReplicationTopologyProps, type ResolvedEdge, type ResolvedTopology, replicatorQueueNames, resolveTopology } from '../model/topology';
 import { CamelReplicatorAws, type CamelReplicatorAwsArgs } from './camel-replicator-aws';
 import { CrrReplication, type CrrReplicationArgs } from './crr-replication';
 
@@ -23,8 +23,10 @@ export interface ReplicationTopologyArgs {
    */
   readonly crr?: Readonly<Record<string, TopologyCrrArgs>>;
   /**
-   * CamelReplicatorAws settings per camel or native edge name (queues, identity, Secrets).
-   * @default - CamelReplicatorAws's defaults
+   * CamelReplicatorAws settings per camel or native edge name (queues, identity, Secrets). Queue
+   * names set here must be set on the cdk8s side too (`camel.<edge>.aws`), which consumes them.
+   * @default - the queues `<edge>-events` and `<edge>-dlq` (`replicatorQueueNames`, as the cdk8s
+   * side expects them), only the edge's prefix announced, CamelReplicatorAws's defaults otherwise
    */
   readonly camel?: Readonly<Record<string, TopologyCamelArgs>>;
   /**
@@ -45,8 +47,9 @@ const TYPE = 'bucketbridge:aws:ReplicationTopology';
  * The AWS components of a topology's edges, in edge order: CrrReplication per crr edge,
  * CamelReplicatorAws per camel or native edge (the AWS bucket, queues and identities both engines
  * use). A bucket shared by several edges is created by the first and adopted by the others
- * (`after` names the component that creates it). Multisite, bucket-sync and cosmos edges have no
- * AWS-side component.
+ * (`after` names the component that creates it). Multisite edges have no AWS side; bucket-sync and
+ * cosmos edges need none: their CronJobs reach an existing AWS bucket with credentials the user
+ * keeps in a Secret (or an IRSA role), and nothing is created for them.
  */
 export function topologyAwsComponents(name: string, topology: ResolvedTopology, args: ReplicationTopologyArgs): TopologyAwsComponent[] {
   const problems = new Problems(name);
@@ -116,6 +119,8 @@ export function topologyAwsComponents(name: string, topology: ResolvedTopology, 
         name: componentName,
         ...(after ? { after } : {}),
         args: {
+          ...replicatorQueueNames(edge.name),
+          ...(edge.prefix ? { filterPrefix: edge.prefix } : {}),
           ...args.camel?.[edge.name],
           provider: provider(edge, awsEnd.site.name),
           bucketName: awsEnd.name,
@@ -142,6 +147,15 @@ export class ReplicationTopology extends pulumi.ComponentResource {
   readonly crr: Readonly<Record<string, CrrReplication>>;
   /** CamelReplicatorAws per camel or native edge name. */
   readonly replicators: Readonly<Record<string, CamelReplicatorAws>>;
+  /**
+   * Per camel or native edge name, the `AWS:<unique id>` its AWS -> Ceph direction must skip: the
+   * cdk8s side's `camel.<edge>.loopGuard.awsPrincipalId`.
+   */
+  readonly replicatorPrincipalIds: pulumi.Output<Record<string, string>>;
+  /** Per camel or native edge name, the URL of the event queue the AWS-side replicator consumes. */
+  readonly replicatorQueueUrls: pulumi.Output<Record<string, string>>;
+  /** Per camel or native edge name, the ARN of that queue. */
+  readonly replicatorQueueArns: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ReplicationTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     const topology = resolveTopology(name, args.topology);
@@ -166,9 +180,16 @@ export class ReplicationTopology extends pulumi.ComponentResource {
     }
     this.crr = crr;
     this.replicators = replicators;
+    const perEdge = (output: (r: CamelReplicatorAws) => pulumi.Output<string>) =>
+      pulumi.output(Object.fromEntries(Object.entries(replicators).map(([edge, r]) => [edge, output(r)]))) as pulumi.Output<Record<string, string>>;
+    this.replicatorPrincipalIds = perEdge((r) => r.replicatorPrincipalId);
+    this.replicatorQueueUrls = perEdge((r) => r.queueUrl);
+    this.replicatorQueueArns = perEdge((r) => r.queueArn);
     this.registerOutputs({
       crrRoleArns: Object.fromEntries(Object.entries(crr).map(([edge, c]) => [edge, c.roleArn])),
-      replicatorPrincipalIds: Object.fromEntries(Object.entries(replicators).map(([edge, r]) => [edge, r.replicatorPrincipalId])),
+      replicatorPrincipalIds: this.replicatorPrincipalIds,
+      replicatorQueueUrls: this.replicatorQueueUrls,
+      replicatorQueueArns: this.replicatorQueueArns,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rciisTopology } from '../../examples/topology/rciis';
 import { ValidationError, formatProblem, type ReplicationTopologyProps } from '../../lib/model';
-import { findByKind, installMocks, settle, type MockState, type Recorded } from './mocks';
+import { findByKind, installMocks, settle, valueOf, type MockState, type Recorded } from './mocks';
 
 let state: MockState;
 let aws: typeof import('@pulumi/aws');
@@ -61,11 +61,72 @@ describe('ReplicationTopology (Pulumi)', () => {
         destinations: [{ bucketName: 'rciis-data-eu-west-1', provider: eu }],
         rules: [{ id: 'aws-regions' }],
       });
-      new lib.CamelReplicatorAws('rciis-ceph-aws', { provider: af, bucketName: 'rciis-ceph-replica-af-south-1' });
+      new lib.CamelReplicatorAws('rciis-ceph-aws', {
+        provider: af,
+        bucketName: 'rciis-ceph-replica-af-south-1',
+        queueName: 'ceph-aws-events',
+        deadLetterQueueName: 'ceph-aws-dlq',
+      });
     });
     expect(fromTopology.some((r) => r.type === 'bucketbridge:aws:ReplicationTopology' && r.name === 'rciis')).toBe(true);
     expect(shape(fromTopology).length).toBeGreaterThan(10);
     expect(shape(fromTopology)).toEqual(shape(byHand));
+  });
+
+  it("gives the cdk8s side's replicator the queues it creates and the principal id its loop guard skips", async () => {
+    const { ReplicationTopology: ClusterSide } = await import('../../lib/k8s/replication-topology');
+    const { Testing } = await import('cdk8s');
+    const topology: ReplicationTopologyProps = {
+      ...rciisTopology,
+      edges: rciisTopology.edges.map((e) => (e.name === 'ceph-aws' ? { ...e, prefix: 'exports/' } : e)),
+    };
+    let awsSide: InstanceType<typeof lib.ReplicationTopology> | undefined;
+    const records = await record(() => {
+      awsSide = new lib.ReplicationTopology('sides', { topology, providers: { 'aws-af-south-1': af, 'aws-eu-west-1': eu } });
+    });
+    const principalIds = await valueOf(awsSide!.replicatorPrincipalIds);
+    expect(principalIds).toEqual({ 'ceph-aws': 'AWS:AIDAEXAMPLEUNIQUEID01' });
+    expect(await valueOf(awsSide!.replicatorQueueUrls)).toEqual({ 'ceph-aws': 'https://sqs.af-south-1.amazonaws.com/111111111111/ceph-aws-events' });
+    expect(await valueOf(awsSide!.replicatorQueueArns)).toEqual({ 'ceph-aws': 'arn:aws:sqs:af-south-1:111111111111:ceph-aws-events' });
+    const queues = records.filter((r) => r.type === 'aws:sqs/queue:Queue').map((r) => r.inputs.name);
+    expect(queues.sort()).toEqual(['ceph-aws-dlq', 'ceph-aws-events']);
+    const notification = findByKind({ ...state, recorded: records }, 'aws:s3/bucketNotification:BucketNotification', 'sides-ceph-aws-notification');
+    expect(notification.inputs.queues).toEqual([expect.objectContaining({ filterPrefix: 'exports/' })]);
+
+    const clusterSide = new ClusterSide(Testing.app(), 'sides', {
+      ...topology,
+      camel: {
+        'ceph-aws': {
+          kafka: { bootstrapServers: 'kafka:9092' },
+          ceph: { remoteCredentials: { secretName: 'ceph-rgw-credentials' } },
+          loopGuard: { awsPrincipalId: principalIds['ceph-aws'] },
+        },
+      },
+    });
+    const settings = clusterSide.replicators.get('ceph-aws')?.settings;
+    expect(settings?.aws).toMatchObject({ queueName: 'ceph-aws-events', deadLetterQueueName: 'ceph-aws-dlq', region: 'af-south-1' });
+    expect(settings?.loopGuard.awsPrincipalId).toBe('AWS:AIDAEXAMPLEUNIQUEID01');
+    const integration = JSON.stringify(clusterSide.replicators.get('ceph-aws')?.awsChart?.toJson());
+    expect(integration).toContain('aws2-sqs:ceph-aws-events');
+    expect(integration).toContain('AWS:AIDAEXAMPLEUNIQUEID01');
+  });
+
+  it('creates nothing on AWS for bucket-sync and cosmos edges', async () => {
+    const topology: ReplicationTopologyProps = {
+      ...rciisTopology,
+      sites: [
+        ...rciisTopology.sites,
+        { kind: 'zenko', name: 'zenko', endpoint: 'https://zenko.example.com', buckets: ['mirror'] },
+      ],
+      edges: [
+        { name: 'nightly', from: 'onprem/s3-replication-test', to: 'aws-af-south-1/rciis-data-af-south-1', purpose: 'backup', mode: 'scheduled', schedule: '@daily' },
+        { name: 'ingest', from: 'aws-eu-west-1/rciis-data-eu-west-1', to: 'zenko/mirror', purpose: 'backup', mode: 'scheduled', schedule: '@hourly' },
+      ],
+    };
+    const records = await record(() => {
+      new lib.ReplicationTopology('scheduled', { topology, providers: { 'aws-af-south-1': af, 'aws-eu-west-1': eu } });
+    });
+    expect(records.map((r) => r.type)).toEqual(['bucketbridge:aws:ReplicationTopology']);
   });
 
   it('passes per-edge settings through and makes a two-way CRR edge a two-way pair', async () => {

@@ -26,6 +26,18 @@ afterEach(() => {
 });
 
 describe('examples/pulumi', () => {
+  it("sets up the AWS side of the runbook topology and exports what the cdk8s side's loop guard needs", async () => {
+    expect(findByKind(state, 'bucketbridge:aws:ReplicationTopology', 'rciis')).toBeDefined();
+    expect(findByKind(state, 'aws:s3/bucketReplicationConfig:BucketReplicationConfig', 'rciis-aws-regions-replication').inputs.bucket).toBe(
+      'rciis-data-af-south-1',
+    );
+    expect(findByKind(state, 'aws:sqs/queue:Queue', 'rciis-ceph-aws-events').inputs.name).toBe('rciis-s3-replication-events');
+    expect(await valueOf(program.rciisReplicatorPrincipalIds)).toEqual({ 'ceph-aws': 'AWS:AIDAEXAMPLEUNIQUEID01' });
+    expect(await valueOf(program.rciisReplicatorQueueUrls)).toEqual({
+      'ceph-aws': `https://sqs.af-south-1.amazonaws.com/${SOURCE_ACCOUNT}/rciis-s3-replication-events`,
+    });
+  });
+
   it('replicates af-south-1 -> eu-west-1 in one account, backfilled by Batch Replication', async () => {
     expect(findByKind(state, 'aws:s3/bucket:Bucket', 'media-source')).toMatchObject({
       provider: 'af-south-1',
@@ -73,9 +85,11 @@ describe('examples/pulumi', () => {
       'archive-alarm-latency-records',
       'media-alarm-failed-everything',
       'media-alarm-latency-everything',
+      'rciis-aws-regions-alarm-failed-aws-regions',
+      'rciis-aws-regions-alarm-latency-aws-regions',
     ]);
     for (const alarm of alarms) {
-      expect(alarm.provider).toBe('af-south-1');
+      expect(alarm.provider).toBe(alarm.name.startsWith('rciis-') ? 'rciis-af-south-1' : 'af-south-1');
       expect(alarm.inputs.alarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:af-south-1:/)]);
     }
   });
