@@ -4,7 +4,6 @@ import { Construct } from 'constructs';
 import * as bucketSync from '../../imports/bucket-sync.homelab-helper.benfiola.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import {
-  IRSA_ROLE_ANNOTATION,
   LEASE_VERBS,
   Problems,
   checkCronSchedule,
@@ -15,6 +14,7 @@ import {
   type IrsaCredentials,
   type PodIdentityCredentials,
 } from '../model';
+import { ENGINE_POD_SECURITY_CONTEXT, engineContainer, engineServiceAccount, engineVolumes } from './engine-pod';
 
 /**
  * A container environment variable in Kubernetes' `EnvVar` shape: a literal `value`, or a value
@@ -268,10 +268,7 @@ export class BucketSyncPolicy extends Construct {
     const metadata = (name: string, namespace = this.namespace): k8s.ObjectMeta => ({ name, namespace, labels: this.objectLabels() });
     const identities = [this.source.identity, this.destination.identity].filter((i): i is BucketSyncIdentity => i !== undefined);
     const irsa = identities.find((i): i is IrsaCredentials => i.kind === 'irsa');
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...metadata(this.name), annotations: irsa === undefined ? undefined : { [IRSA_ROLE_ANNOTATION]: irsa.roleArn } },
-      automountServiceAccountToken: true,
-    });
+    this.serviceAccount = engineServiceAccount(this, 'ServiceAccount', { metadata: metadata(this.name), irsaRoleArn: irsa?.roleArn, automountServiceAccountToken: true });
     const lockNamespace = props.lockNamespace ?? this.namespace;
     this.role = new k8s.KubeRole(this, 'LeaseRole', {
       metadata: metadata(`${this.name}-locks`, lockNamespace),
@@ -360,8 +357,6 @@ export class BucketSyncPolicy extends Construct {
     ];
     const requests = { cpu: '100m', memory: '128Mi', ...(props.resources?.requests ?? {}) };
     const limits = { memory: '512Mi', ...(props.resources?.limits ?? {}) };
-    const quantities = (q: Record<string, string | undefined>) =>
-      Object.fromEntries(Object.entries(q).flatMap(([k, v]) => (v === undefined ? [] : [[k, k8s.Quantity.fromString(v)]])));
     return {
       backoffLimit: props.backoffLimit ?? 2,
       activeDeadlineSeconds: props.activeDeadlineSeconds ?? 21_600,
@@ -373,19 +368,9 @@ export class BucketSyncPolicy extends Construct {
         spec: {
           serviceAccountName: this.name,
           restartPolicy: 'Never',
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: CONTAINER,
-              image: props.image,
-              args: this.engineArgs(lockNamespace, shards),
-              env,
-              resources: { requests: quantities(requests), limits: quantities(limits) },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            },
-          ],
-          volumes: [{ name: 'tmp', emptyDir: {} }],
+          securityContext: ENGINE_POD_SECURITY_CONTEXT,
+          containers: [engineContainer({ name: CONTAINER, image: props.image, args: this.engineArgs(lockNamespace, shards), env, resources: { requests, limits } })],
+          volumes: engineVolumes(),
         },
       },
     };

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import yaml from 'js-yaml';
 import * as camel from '../../imports/camel.apache.org';
 import * as rook from '../../imports/ceph.rook.io';
 import * as strimzi from '../../imports/kafka.strimzi.io';
@@ -9,16 +11,25 @@ import * as obc from '../../imports/objectbucket.io';
 import {
   CAMEL_REPLICATOR_NAMES,
   IRSA_ROLE_ANNOTATION,
+  NATIVE_CONFIG_DIR,
+  NATIVE_CONFIG_FILE,
   awsToCephIntegration,
+  awsToCephNative,
   cephToAwsIntegration,
+  cephToAwsNative,
+  nativeAlertRules,
+  nativeDashboard,
   replicatorAlertRules,
   replicatorDashboard,
   resolveCamelReplicatorProps,
   type CamelIntegrationPlan,
   type CamelReplicatorProps,
+  type NativeEnginePlan,
   type ReplicatorSide,
   type ResolvedCamelReplicator,
+  type ResolvedNativeEngine,
 } from '../model';
+import { ENGINE_POD_SECURITY_CONTEXT, engineContainer, engineServiceAccount, engineVolumes } from './engine-pod';
 
 /** The label Grafana's dashboard sidecar looks for. */
 const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
@@ -63,14 +74,19 @@ export class CamelReplicator extends Construct {
       const chart = new Chart(scope, `${id}-on-prem`, { namespace: r.namespace });
       this.onPremChart = chart;
       renderCephSide(chart, r);
-      renderIntegration(chart, r, cephToAwsIntegration(r), undefined);
+      if (r.native) renderNativeEngine(chart, r, r.native, cephToAwsNative(r, CAMEL_REPLICATOR_NAMES.cephToAws));
+      else renderIntegration(chart, r, cephToAwsIntegration(r), undefined);
       renderObservability(chart, r, 'on-prem');
     }
     if (r.awsToCeph) {
       const chart = new Chart(scope, `${id}-aws`, { namespace: r.namespace });
       this.awsChart = chart;
-      const serviceAccount = renderServiceAccount(chart, r);
-      renderIntegration(chart, r, awsToCephIntegration(r), serviceAccount);
+      if (r.native) {
+        renderNativeEngine(chart, r, r.native, awsToCephNative(r, CAMEL_REPLICATOR_NAMES.awsToCeph));
+      } else {
+        const serviceAccount = renderServiceAccount(chart, r);
+        renderIntegration(chart, r, awsToCephIntegration(r), serviceAccount);
+      }
       renderObservability(chart, r, 'aws');
     }
   }
@@ -222,7 +238,7 @@ function renderObservability(chart: Chart, r: ResolvedCamelReplicator, side: Rep
       groups: [
         {
           name: CAMEL_REPLICATOR_NAMES.partOf,
-          rules: replicatorAlertRules(r, side).map((rule) => ({
+          rules: (r.native ? nativeAlertRules(r, side) : replicatorAlertRules(r, side)).map((rule) => ({
             alert: rule.alert,
             expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
             for: rule.for,
@@ -238,6 +254,84 @@ function renderObservability(chart: Chart, r: ResolvedCamelReplicator, side: Rep
       name: CAMEL_REPLICATOR_NAMES.dashboard,
       labels: { ...labels(CAMEL_REPLICATOR_NAMES.dashboard), [GRAFANA_DASHBOARD_LABEL]: '1' },
     },
-    data: { [`${CAMEL_REPLICATOR_NAMES.partOf}-${side}.json`]: JSON.stringify(replicatorDashboard(r, side), null, 2) },
+    data: { [`${CAMEL_REPLICATOR_NAMES.partOf}-${side}.json`]: JSON.stringify(r.native ? nativeDashboard(r, side) : replicatorDashboard(r, side), null, 2) },
+  });
+}
+
+/** The container's name in the native engine's pods. */
+export const NATIVE_CONTAINER = 'replicate';
+
+/**
+ * One direction on the native engine: the generated configuration (ConfigMap), the ServiceAccount,
+ * the Deployment running `bucketbridge replicate`, its PodDisruptionBudget and PodMonitor.
+ */
+function renderNativeEngine(chart: Chart, r: ResolvedCamelReplicator, n: ResolvedNativeEngine, plan: NativeEnginePlan): void {
+  const objectLabels = labels(plan.name);
+  const selector = { 'app.kubernetes.io/name': plan.name, 'app.kubernetes.io/component': CAMEL_REPLICATOR_NAMES.component };
+  const configText = yaml.dump(plan.config, { lineWidth: -1, noRefs: true });
+  const configMapName = `${plan.name}-config`;
+  new k8s.KubeConfigMap(chart, 'EngineConfig', {
+    metadata: { name: configMapName, labels: objectLabels },
+    data: { [NATIVE_CONFIG_FILE]: configText },
+  });
+  engineServiceAccount(chart, 'ServiceAccount', {
+    metadata: { name: plan.name, labels: objectLabels, annotations: plan.serviceAccountAnnotations },
+    automountServiceAccountToken: plan.automountServiceAccountToken,
+  });
+  const { resources } = r;
+  const probe = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+    httpGet: { path, port: k8s.IntOrString.fromString('metrics') },
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  new k8s.KubeDeployment(chart, 'Deployment', {
+    metadata: { name: plan.name, labels: objectLabels },
+    spec: {
+      replicas: n.replicas,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: objectLabels,
+          // A changed configuration rolls the pods (a mounted ConfigMap alone would not restart the engine).
+          annotations: { 'bucketbridge.dev/config-sha256': createHash('sha256').update(configText).digest('hex') },
+        },
+        spec: {
+          serviceAccountName: plan.name,
+          automountServiceAccountToken: plan.automountServiceAccountToken,
+          // The engine drains work in flight for drainSeconds after SIGTERM, then flushes its logs.
+          terminationGracePeriodSeconds: n.drainSeconds + 15,
+          securityContext: ENGINE_POD_SECURITY_CONTEXT,
+          containers: [
+            engineContainer({
+              name: NATIVE_CONTAINER,
+              image: n.image,
+              args: plan.args,
+              env: plan.env.map((e) => ({ ...e })),
+              ports: [{ name: 'metrics', containerPort: n.metricsPort, protocol: 'TCP' }],
+              livenessProbe: probe('/healthz', 10, 3),
+              readinessProbe: probe('/readyz', 5, 2),
+              resources: {
+                requests: { cpu: resources.requestCPU, memory: resources.requestMemory },
+                limits: { cpu: resources.limitCPU, memory: resources.limitMemory },
+              },
+              volumeMounts: [{ name: 'config', mountPath: NATIVE_CONFIG_DIR, readOnly: true }],
+            }),
+          ],
+          volumes: [...engineVolumes(), { name: 'config', configMap: { name: configMapName } }],
+        },
+      },
+    },
+  });
+  new k8s.KubePodDisruptionBudget(chart, 'DisruptionBudget', {
+    metadata: { name: plan.name, labels: objectLabels },
+    spec: { minAvailable: k8s.IntOrString.fromNumber(n.podDisruptionBudgetMinAvailable), selector: { matchLabels: selector } },
+  });
+  new monitoring.PodMonitor(chart, 'PodMonitor', {
+    metadata: { name: plan.name, labels: objectLabels },
+    spec: {
+      selector: { matchLabels: selector },
+      podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }],
+    },
   });
 }

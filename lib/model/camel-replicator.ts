@@ -1,3 +1,4 @@
+import { resolveNativeEngine, type CamelReplicatorNativeProps, type ResolvedNativeEngine } from './camel-replicator-native';
 import { Problems } from './errors';
 import type { RemoteCredentials } from './remote-credentials';
 
@@ -231,6 +232,14 @@ export interface CamelReplicatorAwsProps {
    * @default - the regional AWS endpoint
    */
   readonly sqsEndpoint?: string;
+  /**
+   * The AWS account (12 digits) that owns the queues. The native engine addresses the queues by URL
+   * (`<sqs endpoint>/<accountId>/<queue>`), so it needs the account; the Camel K Integration looks
+   * the queues up by name in its credentials' account and ignores it.
+   * @default - none (required for the aws-to-ceph direction with engine 'native')
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html
+   */
+  readonly accountId?: string;
 }
 
 /** Loop guard identities: each Integration skips records written by the other. */
@@ -250,7 +259,7 @@ export interface CamelReplicatorLoopGuard {
   readonly cephPrincipalId?: string;
 }
 
-/** Container resources of an Integration (Camel K `container` trait). */
+/** Container resources of the replicator: the Integration's (Camel K `container` trait) or the native engine's container. */
 export interface CamelReplicatorResources {
   /** @default '100m' */
   readonly requestCPU?: string;
@@ -294,6 +303,12 @@ export interface CamelReplicatorAlertProps {
 
 export type CamelReplicatorDirections = 'both' | 'ceph-to-aws' | 'aws-to-ceph';
 
+/**
+ * What runs each direction: a Camel K Integration (needs the Camel K operator, which builds it with
+ * Maven at deploy time), or a Deployment of bucketbridge's own engine (`bucketbridge replicate`).
+ */
+export type CamelReplicatorEngine = 'camel-k' | 'native';
+
 export interface CamelReplicatorProps {
   /**
    * Namespace of every object (Integration, CephObjectStoreUser, topic, notification, claims, rules).
@@ -306,7 +321,23 @@ export interface CamelReplicatorProps {
    */
   readonly directions?: CamelReplicatorDirections;
   /**
-   * Camel K operator that reconciles the Integrations (`camel.apache.org/operator.id`).
+   * What runs each direction. `camel-k` renders the runbook's Camel K Integrations; `native` renders
+   * a Deployment of the bucketbridge runtime image running `bucketbridge replicate` with a generated
+   * configuration (ConfigMap), its ServiceAccount, PodDisruptionBudget and PodMonitor, and alerts on
+   * the engine's metrics. Everything on the Rook side (user, topic, notification, claims, Kafka
+   * topics) is the same for both.
+   * @default 'camel-k'
+   * @see https://camel.apache.org/camel-k/latest/
+   */
+  readonly engine?: CamelReplicatorEngine;
+  /**
+   * Settings of the native engine (engine 'native' only; required there for its image).
+   * @default - none
+   */
+  readonly native?: CamelReplicatorNativeProps;
+  /**
+   * Camel K operator that reconciles the Integrations (`camel.apache.org/operator.id`). Engine
+   * 'camel-k' only.
    * @default 'camel-k-operator'
    * @see https://camel.apache.org/camel-k/latest/installation/advanced/multi.html
    */
@@ -322,7 +353,8 @@ export interface CamelReplicatorProps {
   /** @default - the runbook's requests and limits */
   readonly resources?: CamelReplicatorResources;
   /**
-   * Redeliveries of a failing record (exponential back-off from 1 s) before it goes to the dead-letter channel.
+   * Redeliveries of a failing record (exponential back-off from 1 s) before it goes to the dead-letter
+   * channel. The native engine makes `maximumRedeliveries + 1` attempts (`retry.attempts`).
    * @default 3
    */
   readonly maximumRedeliveries?: number;
@@ -387,6 +419,9 @@ export interface ResolvedAlerts {
 }
 
 export interface ResolvedCamelReplicator {
+  readonly engine: CamelReplicatorEngine;
+  /** Set with engine 'native'. */
+  readonly native?: ResolvedNativeEngine;
   readonly namespace: string;
   readonly cephToAws: boolean;
   readonly awsToCeph: boolean;
@@ -414,6 +449,7 @@ export interface ResolvedCamelReplicator {
     readonly clusterIdentity?: ResolvedAwsIdentity;
     readonly s3Endpoint?: string;
     readonly sqsEndpoint?: string;
+    readonly accountId?: string;
   };
   readonly loopGuard: { readonly awsPrincipalId?: string; readonly cephPrincipalId: string };
   readonly resources: Required<CamelReplicatorResources>;
@@ -462,6 +498,9 @@ export function resolveCamelReplicatorProps(path: string, props: CamelReplicator
   const cephToAws = directions !== 'aws-to-ceph';
   const awsToCeph = directions !== 'ceph-to-aws';
 
+  const engine = props.engine ?? 'camel-k';
+  problems.check(engine === 'camel-k' || engine === 'native', 'engine', "must be 'camel-k' or 'native'", engine);
+
   const namespace = props.namespace ?? 's3-replicator';
   problems.check(DNS_LABEL.test(namespace), 'namespace', 'must be a DNS-1123 label', namespace);
   const operatorId = props.operatorId ?? 'camel-k-operator';
@@ -502,6 +541,7 @@ export function resolveCamelReplicatorProps(path: string, props: CamelReplicator
   const clusterIdentity = awsToCeph ? resolveIdentity(problems, aws.clusterIdentity) : undefined;
   if (aws.s3Endpoint !== undefined) checkUrl(problems, 'aws.s3Endpoint', aws.s3Endpoint);
   if (aws.sqsEndpoint !== undefined) checkUrl(problems, 'aws.sqsEndpoint', aws.sqsEndpoint);
+  if (aws.accountId !== undefined) problems.check(/^\d{12}$/.test(aws.accountId), 'aws.accountId', 'must be an AWS account id (12 digits)', aws.accountId);
 
   const loopGuard = { awsPrincipalId: props.loopGuard?.awsPrincipalId, cephPrincipalId: props.loopGuard?.cephPrincipalId ?? userName };
   if (loopGuard.awsPrincipalId !== undefined) {
@@ -526,9 +566,15 @@ export function resolveCamelReplicatorProps(path: string, props: CamelReplicator
   const maximumRedeliveries = props.maximumRedeliveries ?? 3;
   problems.checkInteger('maximumRedeliveries', maximumRedeliveries, 0, 100);
   const alerts = resolveAlerts(problems, props.alerts ?? {});
+  const native = engine === 'native' ? resolveNativeEngine(problems, props, { cephToAws, awsToCeph }) : undefined;
+  if (engine !== 'native' && props.native !== undefined) {
+    problems.add('native', "is only used with engine 'native' (set engine: 'native', or leave native unset for Camel K)", Object.keys(props.native));
+  }
 
   problems.throwIfAny();
   return {
+    engine,
+    native,
     namespace,
     cephToAws,
     awsToCeph,
@@ -559,6 +605,7 @@ export function resolveCamelReplicatorProps(path: string, props: CamelReplicator
       clusterIdentity,
       s3Endpoint: aws.s3Endpoint,
       sqsEndpoint: aws.sqsEndpoint,
+      accountId: aws.accountId,
     },
     loopGuard,
     resources,

@@ -31,3 +31,5 @@ export * from './camel-catalog';
 export * from './camel-replicator';
 export * from './camel-replicator-flows';
 export * from './camel-replicator-alerts';
+export * from './camel-replicator-native';
+export * from './camel-replicator-native-alerts';

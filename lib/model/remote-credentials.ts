@@ -74,6 +74,12 @@ export interface S3RemoteSpec {
   readonly credentials: RemoteCredentials;
   /** @default - the base credentials are used as they are */
   readonly assumeRole?: AssumeRole;
+  /**
+   * Path-style addressing (`<endpoint>/<bucket>/<key>`), e.g. for an S3-compatible stand-in at a
+   * custom endpoint with provider `AWS`.
+   * @default - path style for every provider except `AWS`
+   */
+  readonly forcePathStyle?: boolean;
 }
 
 /** An IAM role ARN; Ceph RGW's roles have no account (`arn:aws:iam:::role/<name>`). */
@@ -95,6 +101,7 @@ export function remoteEnvironment(remote: string, spec: S3RemoteSpec): EnvVar[] 
   const env: EnvVar[] = [value('TYPE', 's3'), value('PROVIDER', spec.provider ?? 'Other')];
   if (spec.endpoint !== undefined) env.push(value('ENDPOINT', spec.endpoint));
   env.push(value('REGION', spec.region ?? 'us-east-1'));
+  if (spec.forcePathStyle !== undefined) env.push(value('FORCE_PATH_STYLE', String(spec.forcePathStyle)));
   const credentials = spec.credentials;
   if (credentials.kind === 'secret') {
     const name = credentials.secretName;

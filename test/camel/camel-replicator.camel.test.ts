@@ -8,8 +8,6 @@
  * each loop guard must skip exactly the alt user's writes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -26,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CamelReplicator } from '../../lib/k8s';
 import { startBrokers } from './brokers';
 import { createBucket, gateway, s3, type Gateway } from '../support/gateway';
+import { altCredentials, awsUniqueId } from '../support/lab-identities';
 import { findByKind, synthAndValidate } from '../support/manifests';
 import { CamelIntegrationProcess } from './camel-runtime';
 import { RgwEventBridge } from './rgw-event-bridge';
@@ -34,24 +33,6 @@ const MiB = 1024 * 1024;
 /** Both JVMs get a heap smaller than the large object, which therefore has to be streamed. */
 const HEAP = ['-Xmx160m'];
 const LARGE_BYTES = 200 * MiB;
-
-/** The AWS unique id (`AIDA...`) the bridge gives an RGW user. */
-function awsUniqueId(uid: string): string {
-  return `AIDA${createHash('sha256').update(uid).digest('hex').slice(0, 17).toUpperCase()}`;
-}
-
-function altCredentials(): { accessKeyId: string; secretAccessKey: string } {
-  let env: Record<string, string | undefined> = process.env;
-  if (!env.CEPHLAB_ALT_ACCESS_KEY_ID) {
-    const script = path.resolve(__dirname, '../../scripts/cephlab.sh');
-    const out = execFileSync('bash', [script, 'env'], { encoding: 'utf8' });
-    env = Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-  }
-  const accessKeyId = env.CEPHLAB_ALT_ACCESS_KEY_ID;
-  const secretAccessKey = env.CEPHLAB_ALT_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) throw new Error('no CEPHLAB_ALT_* keys: the lab\'s second user is needed as the replicators\' identity');
-  return { accessKeyId, secretAccessKey };
-}
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
