@@ -59,19 +59,19 @@ export type TopologyZoneProps = Omit<CephMultisiteZoneProps, 'name' | 'master'>;
  * the bucket pair and its prefix, the directions, the Ceph store, namespace and external endpoint
  * of the Ceph site, and the AWS region of the AWS site.
  */
-export interface TopologyCamelProps extends Omit<CamelReplicatorProps, 'buckets' | 'directions' | 'ceph' | 'aws'> {
+export interface TopologyCamelProps extends Omit<CamelReplicatorProps, 'buckets' | 'directions' | 'ceph' | 'aws' | 'engine'> {
   /**
    * Ceph settings beyond the site's (user, the Ceph keys' Secret on the AWS cluster, notification filter).
    * @default - CamelReplicator's defaults; the notification filter's prefix is the edge's prefix
    */
   readonly ceph?: Omit<CamelReplicatorCephProps, 'objectStoreName' | 'objectStoreNamespace' | 'externalEndpoint'>;
   /**
-   * AWS settings beyond the site's region.
+   * AWS settings beyond the site's region (and, for native edges, its account id).
    * @default - the queues `<edge>-events` and `<edge>-dlq` (as the Pulumi side names them), the IAM
    * keys from the Secret `aws-s3-credentials` (keys `access-key`, `secret-key`, as the Pulumi side's
    * `onPremSecret` / `awsClusterSecret` write them) on both clusters
    */
-  readonly aws?: Omit<CamelReplicatorAwsProps, 'region'>;
+  readonly aws?: Omit<CamelReplicatorAwsProps, 'region' | 'accountId'>;
   /**
    * Provision the Ceph bucket through an ObjectBucketClaim of this StorageClass (Rook binds the
    * bucket notification only to claimed buckets).
@@ -151,8 +151,9 @@ export interface ReplicationTopologyConstructProps extends ReplicationTopologyPr
    */
   readonly zones?: Readonly<Record<string, TopologyZoneProps>>;
   /**
-   * CamelReplicator settings per camel edge name: Kafka, credentials by Secret reference, the loop
-   * guard's `awsPrincipalId` (the Pulumi side's `replicatorPrincipalIds` output), resources, alerts.
+   * CamelReplicator settings per camel or native edge name: Kafka, credentials by Secret reference,
+   * the loop guard's `awsPrincipalId` (the Pulumi side's `replicatorPrincipalIds` output), the
+   * native engine's `native.image`, resources, alerts.
    * @default - CamelReplicator's defaults (a two-way edge then fails for want of `kafka` and `loopGuard.awsPrincipalId`)
    */
   readonly camel?: Readonly<Record<string, TopologyCamelProps>>;
@@ -209,7 +210,7 @@ export class ReplicationTopology extends Construct {
   readonly topology: ResolvedTopology;
   /** The CephMultisite of each realm with multisite edges, by realm name. */
   readonly multisites: ReadonlyMap<string, CephMultisite>;
-  /** The CamelReplicator of each camel edge, by edge name. */
+  /** The CamelReplicator of each camel or native edge, by edge name. */
   readonly replicators: ReadonlyMap<string, CamelReplicator>;
   /** The BucketSyncPolicies of each bucket-sync edge (two for a two-way edge), by edge name. */
   readonly bucketSyncPolicies: ReadonlyMap<string, readonly BucketSyncPolicy[]>;
@@ -244,29 +245,31 @@ export class ReplicationTopology extends Construct {
     for (const name of Object.keys(props.multisite ?? {})) {
       problems.check(this.topology.realms.some((realm) => realm.name === name), `multisite.${name}`, 'must name a realm', name);
     }
-    for (const [prop, mechanism, settings] of [
-      ['camel', 'camel', props.camel],
-      ['bucketSync', 'bucket-sync', props.bucketSync],
-      ['cosmos', 'cosmos', props.cosmos],
+    for (const [prop, mechanisms, settings] of [
+      ['camel', ['camel', 'native'], props.camel],
+      ['bucketSync', ['bucket-sync'], props.bucketSync],
+      ['cosmos', ['cosmos'], props.cosmos],
     ] as const) {
       for (const name of Object.keys(settings ?? {})) {
         const edge = this.topology.edges.find((e) => e.name === name);
-        problems.check(edge?.mechanism === mechanism, `${prop}.${name}`, `must name a ${mechanism} edge`, name);
+        const fits = edge !== undefined && (mechanisms as readonly string[]).includes(edge.mechanism);
+        problems.check(fits, `${prop}.${name}`, `must name a ${mechanisms.join(' or ')} edge`, name);
       }
     }
     const rendered = this.topology.edges.filter((edge) => !exclude.has(edge.name));
     for (const edge of rendered) {
-      if (edge.mechanism === 'native') {
+      const kinds = [edge.from.site.kind, edge.to.site.kind].sort().join(' <-> ');
+      if (edge.mechanism === 'native' && kinds !== 'aws <-> ceph') {
         problems.add(
           `edges[${edge.index}].mechanism`,
-          `native is not rendered by this build for edge '${edge.name}' (CamelReplicator has no native engine here); use 'camel', or render the edge elsewhere and list it in 'exclude'`,
+          `native is rendered only between a Ceph and an AWS site (CamelReplicator with the native engine), not ${edge.from.site.kind} -> ${edge.to.site.kind} for edge '${edge.name}'; render the edge elsewhere and list it in 'exclude'`,
           edge.mechanism,
         );
       }
-      if (edge.mechanism === 'camel' && !edge.loopGuard) {
+      if ((edge.mechanism === 'camel' || edge.mechanism === 'native') && !edge.loopGuard) {
         problems.add(
           `edges[${edge.index}].loopGuard`,
-          "must stay true with camel: CamelReplicator's routes always skip the other direction's writes by userIdentity.principalId",
+          `must stay true with ${edge.mechanism}: CamelReplicator always skips the other direction's writes by userIdentity.principalId`,
           edge.loopGuard,
         );
       }
@@ -281,8 +284,9 @@ export class ReplicationTopology extends Construct {
     for (const edge of rendered) {
       // The composed constructs check their own props; their problems are gathered under the
       // topology prop that feeds them, and thrown with the rest.
-      composing(problems, edge.mechanism === 'bucket-sync' ? `bucketSync.${edge.name}` : `${edge.mechanism}.${edge.name}`, () => {
-        if (edge.mechanism === 'camel') replicators.set(edge.name, this.renderCamel(edgesScope, edge, props.camel?.[edge.name] ?? {}));
+      const prop = { multisite: 'multisite', crr: 'crr', camel: 'camel', native: 'camel', 'bucket-sync': 'bucketSync', cosmos: 'cosmos' }[edge.mechanism];
+      composing(problems, `${prop}.${edge.name}`, () => {
+        if (edge.mechanism === 'camel' || edge.mechanism === 'native') replicators.set(edge.name, this.renderCamel(edgesScope, edge, props.camel?.[edge.name] ?? {}));
         if (edge.mechanism === 'bucket-sync') policies.set(edge.name, this.renderBucketSync(edgesScope, edge, props.bucketSync?.[edge.name] ?? {}));
         if (edge.mechanism === 'cosmos') locations.set(edge.name, this.renderCosmos(edgesScope, edge, props.cosmos?.[edge.name] ?? {}));
       });
@@ -347,7 +351,7 @@ export class ReplicationTopology extends Construct {
     return multisites;
   }
 
-  /** A CamelReplicator for a Ceph <-> AWS edge: on-prem chart to the Ceph site, AWS chart to the AWS site. */
+  /** A CamelReplicator for a Ceph <-> AWS edge (camel or native engine): on-prem chart to the Ceph site, AWS chart to the AWS site. */
   private renderCamel(scope: Construct, edge: ResolvedEdge, extra: TopologyCamelProps): CamelReplicator {
     const { ceph, aws } = cephAndAws(edge);
     const replicator = new CamelReplicator(scope, edge.name, camelReplicatorProps(edge, extra));
@@ -488,7 +492,10 @@ function cephAndAws(edge: ResolvedEdge): { ceph: TopologyBucket; aws: TopologyBu
   return edge.from.site.kind === 'ceph' ? { ceph: edge.from, aws: edge.to } : { ceph: edge.to, aws: edge.from };
 }
 
-/** What the topology's camel edge asks of CamelReplicator: the edge's intent mapped onto its props. */
+/**
+ * What the topology's camel or native edge asks of CamelReplicator: the edge's intent mapped onto
+ * its props (a native edge runs the native engine, which addresses the queues by the site's account).
+ */
 export function camelReplicatorProps(edge: ResolvedEdge, extra: TopologyCamelProps = {}): CamelReplicatorProps {
   const { ceph, aws } = cephAndAws(edge);
   const cephSite = ceph.site.props;
@@ -499,6 +506,7 @@ export function camelReplicatorProps(edge: ResolvedEdge, extra: TopologyCamelPro
   const keys = { secretName: AWS_KEYS_SECRET };
   return {
     ...rest,
+    ...(edge.mechanism === 'native' ? { engine: 'native' } : {}),
     directions,
     buckets: [
       {
@@ -521,6 +529,7 @@ export function camelReplicatorProps(edge: ResolvedEdge, extra: TopologyCamelPro
       clusterIdentity: { kind: 'secret', ...keys, accessKeyIdKey: 'access-key', secretAccessKeyKey: 'secret-key' },
       ...awsExtra,
       region: awsSite.region,
+      ...(edge.mechanism === 'native' ? { accountId: awsSite.accountId } : {}),
     },
   };
 }

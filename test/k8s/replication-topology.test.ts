@@ -8,6 +8,7 @@ import { rciisCamelReplicator } from '../../examples/cdk8s/rciis-camel-replicato
 import { rciisTopologyConstructProps as props } from '../../examples/cdk8s/rciis-topology';
 import { rciisTopology } from '../../examples/topology/rciis';
 import { BucketSyncPolicy } from '../../lib/k8s/bucket-sync-policy';
+import { CamelReplicator } from '../../lib/k8s/camel-replicator';
 import { CephMultisite } from '../../lib/k8s/ceph-multisite';
 import { CosmosLocation } from '../../lib/k8s/cosmos-location';
 import { ReplicationTopology, type ReplicationTopologyConstructProps } from '../../lib/k8s/replication-topology';
@@ -140,6 +141,42 @@ describe('ReplicationTopology (cdk8s): composes the constructs', () => {
     expect(stage(topology, 'clusters/aws-af-south-1', 'replicators')).toEqual(aws);
   });
 
+  it('renders a native edge exactly as CamelReplicator with the native engine does, with the AWS site\'s account', () => {
+    const camel = { ...props.camel?.['ceph-aws'], operatorId: undefined, native: { image: 'ghcr.io/example/bucketbridge:0.1.0' } };
+    const topology = build({ replicator: 'native', camel: { 'ceph-aws': camel } });
+    const byHand = new CamelReplicator(new App(), 's3-replicator', {
+      engine: 'native',
+      native: { image: 'ghcr.io/example/bucketbridge:0.1.0' },
+      buckets: [{ cephBucket: 's3-replication-test', awsBucket: 'rciis-ceph-replica-af-south-1', claimStorageClassName: 'ceph-bucket' }],
+      ceph: {
+        objectStoreName: 'ceph-objectstore',
+        objectStoreNamespace: 'rook-ceph',
+        userName: 's3-replicator',
+        externalEndpoint: 'https://rgw.example.com',
+        remoteCredentials: { secretName: 'ceph-rgw-credentials' },
+      },
+      kafka: props.camel?.['ceph-aws']?.kafka,
+      aws: {
+        region: 'af-south-1',
+        accountId: '111111111111',
+        queueName: 'rciis-s3-replication-events',
+        deadLetterQueueName: 'rciis-s3-replication-dlq',
+        onPremCredentials: { secretName: 'aws-s3-credentials' },
+        clusterIdentity: { kind: 'secret', secretName: 'aws-s3-credentials', accessKeyIdKey: 'access-key', secretAccessKeyKey: 'secret-key' },
+      },
+      loopGuard: { awsPrincipalId: 'AWS:AIDAEXAMPLEREPLICATOR01' },
+    });
+    const replicator = topology.replicators.get('ceph-aws');
+    const onPrem = replicator?.onPremChart?.toJson() ?? [];
+    const aws = replicator?.awsChart?.toJson() ?? [];
+    expect(aws.map((o) => (o as Json).kind)).toContain('Deployment');
+    expect(onPrem).toEqual(byHand.onPremChart?.toJson());
+    expect(aws).toEqual(byHand.awsChart?.toJson());
+    valid([...onPrem, ...aws]);
+    expect(stage(topology, 'clusters/aws-af-south-1', 'replicators')).toEqual(aws);
+    expect(topology.gitopsFiles().map((f) => f.path)).toContain('clusters/aws-af-south-1/stages/40-replicators/manifests.yaml');
+  });
+
   it('maps a one-way edge, its prefix and the default queue names and credentials onto CamelReplicator', () => {
     const topology = build({
       edges: rciisTopology.edges.map((e) => (e.name === 'ceph-aws' ? { ...e, direction: 'one-way' as const, prefix: 'exports/' } : e)),
@@ -229,17 +266,22 @@ describe('ReplicationTopology (cdk8s): errors', () => {
     );
   });
 
-  it('fails naming a native edge, which this build cannot render', () => {
-    expect(problems({ replicator: 'native', camel: {} })).toEqual([
-      "'edges[2].mechanism' native is not rendered by this build for edge 'ceph-aws' (CamelReplicator has no native engine here); use 'camel', or render the edge elsewhere and list it in 'exclude', got \"native\"",
-    ]);
-    expect(() => build({ replicator: 'native', camel: {}, exclude: ['ceph-aws'] })).not.toThrow();
+  it('fails naming a native edge between sites CamelReplicator does not connect', () => {
+    const sites: SiteProps[] = [ceph('site-a', ['data']), { kind: 'edgefs', name: 'hawaii', endpoint: 'https://s3x.example.com', buckets: ['bk1'] }];
+    const edges: TopologyEdgeProps[] = [{ name: 'to-edgefs', from: 'site-a/data', to: 'hawaii/bk1', purpose: 'backup', mechanism: 'native' }];
+    expect(() => new ReplicationTopology(Testing.app(), 'native', { sites, edges })).toThrow(
+      "'edges[0].mechanism' native is rendered only between a Ceph and an AWS site (CamelReplicator with the native engine), not ceph -> edgefs for edge 'to-edgefs'; render the edge elsewhere and list it in 'exclude', got \"native\"",
+    );
+    expect(() => new ReplicationTopology(Testing.app(), 'native', { sites, edges, exclude: ['to-edgefs'] })).not.toThrow();
   });
 
-  it('fails on a camel edge without its loop guard: CamelReplicator always enforces it', () => {
+  it('fails on a camel or native edge without its loop guard: CamelReplicator always enforces it', () => {
     const edges = rciisTopology.edges.map((e) => (e.name === 'ceph-aws' ? { ...e, direction: 'one-way' as const, loopGuard: false } : e));
     expect(problems({ edges })).toEqual([
-      "'edges[2].loopGuard' must stay true with camel: CamelReplicator's routes always skip the other direction's writes by userIdentity.principalId, got false",
+      "'edges[2].loopGuard' must stay true with camel: CamelReplicator always skips the other direction's writes by userIdentity.principalId, got false",
+    ]);
+    expect(problems({ edges, replicator: 'native', camel: {} })).toEqual([
+      "'edges[2].loopGuard' must stay true with native: CamelReplicator always skips the other direction's writes by userIdentity.principalId, got false",
     ]);
   });
 
@@ -259,7 +301,7 @@ describe('ReplicationTopology (cdk8s): errors', () => {
       "'zones.aws-eu-west-1' must name a Ceph site, got \"aws-eu-west-1\"",
       "'s3x.site-a' must name a EdgeFS site, got \"site-a\"",
       "'multisite.other' must name a realm, got \"other\"",
-      "'camel.aws-regions' must name a camel edge, got \"aws-regions\"",
+      "'camel.aws-regions' must name a camel or native edge, got \"aws-regions\"",
       "'bucketSync.ceph-aws' must name a bucket-sync edge, got \"ceph-aws\"",
       "'cosmos.nope' must name a cosmos edge, got \"nope\"",
     ]);
