@@ -284,6 +284,22 @@ describe('resolveTopology: contradictions', () => {
     ).toEqual(["'edges[0].allowedRegions' must be set (or the topology's allowedRegions) for a residency edge, got undefined"]);
   });
 
+  it('checks both ends of a two-way residency edge, and refuses a site whose region is undeclared', () => {
+    expect(
+      problems({
+        sites: [aws('a', 'af-south-1'), ceph('site-a', { region: 'za' }), ceph('site-b')],
+        allowedRegions: ['af-south-1'],
+        edges: [
+          edge({ name: 'copy', from: 'site-a/data', to: 'a/data-af-south-1', purpose: 'residency', direction: 'two-way' }),
+          edge({ name: 'local', from: 'a/data-af-south-1', to: 'site-b/data', purpose: 'residency', mode: 'scheduled', schedule: '@daily' }),
+        ],
+      }),
+    ).toEqual([
+      "'edges[0].to' must stay in the allowed regions [\"af-south-1\"] of residency edge 'copy': site-a/data is in za, got \"site-a/data\"",
+      "'edges[1].to' must stay in the allowed regions [\"af-south-1\"] of residency edge 'local': site-b/data is in an undeclared region, got \"site-b/data\"",
+    ]);
+  });
+
   it('accepts a residency edge into an allowed region', () => {
     const topology = resolveTopology('T', {
       sites: [aws('a', 'af-south-1'), aws('b', 'eu-west-1')],
@@ -324,6 +340,34 @@ describe('resolveTopology: fidelity', () => {
 
   it('refuses accept entries that are not demands', () => {
     expect(problems(demand({ accept: ['tags'] }))).toEqual(["'edges[0].accept' must only list demands of mustSurvive, got \"tags\""]);
+  });
+});
+
+describe('resolveTopology: what the constructs can express', () => {
+  it('fails on a prefix a cosmos ingestion or a bucket-sync location cannot carry', () => {
+    expect(
+      problems({
+        sites: [aws('a', 'af-south-1'), { kind: 'zenko', name: 'zenko', endpoint: 'https://zenko.example.com', buckets: ['mirror'] }, ceph('site-a')],
+        edges: [
+          edge({ name: 'ingest', from: 'a/data-af-south-1', to: 'zenko/mirror', mode: 'scheduled', schedule: '@hourly', prefix: 'logs/' }),
+          edge({ name: 'nightly', from: 'site-a/data', to: 'a/data-af-south-1', mode: 'scheduled', schedule: '@daily', prefix: 'logs-2024' }),
+        ],
+      }),
+    ).toEqual([
+      "'edges[0].prefix' must be empty with cosmos: a Cosmos ingestion mirrors the whole AWS bucket, got \"logs/\"",
+      "'edges[1].prefix' must end with '/' (and not start with one) with bucket-sync: a sync location names a folder, bucket/prefix/, got \"logs-2024\"",
+    ]);
+  });
+
+  it('fails when sites sharing a GitOps folder name different clusters', () => {
+    expect(
+      problems({
+        sites: [ceph('site-a', { kubeContext: 'onprem-a', gitopsPath: 'clusters/a' }), ceph('onprem', { kubeContext: 'onprem-b', gitopsPath: 'clusters/a' }), aws('aws-af', 'af-south-1')],
+        edges: [edge({ name: 'x', from: 'onprem/data', to: 'aws-af/data-af-south-1' })],
+      }),
+    ).toEqual([
+      "'sites[1].kubeContext' must equal site site-a's (onprem-a): both write the GitOps folder clusters/a, which one cluster applies, got \"onprem-b\"",
+    ]);
   });
 });
 
