@@ -14,6 +14,7 @@ import {
   type ResolvedSite,
   type ResolvedTopology,
   type StageManifests,
+  type TopologyArc,
   type TopologyBucket,
   type FluxHealthCheckRef,
   type CamelReplicatorProps,
@@ -22,7 +23,9 @@ import {
   GITOPS_STAGES,
   Problems,
   ValidationError,
+  describeCycle,
   gitopsFiles,
+  guardBetween,
   replicatorQueueNames,
   resolveTopology,
   topologyMarkdown,
@@ -308,6 +311,7 @@ export class ReplicationTopology extends Construct {
     }
     this.s3xServices = s3xServices;
     checkBucketLocks(problems, this.syncs);
+    checkPrincipalGuards(problems, this.topology, replicators);
     problems.throwIfAny();
     this.layout = this.arrange(problems);
     problems.throwIfAny();
@@ -626,6 +630,50 @@ function checkBucketLocks(problems: Problems, syncs: readonly SyncPlacement[]): 
           sync.at,
         );
       }
+    }
+  }
+}
+
+/**
+ * Whether the guard `arc` has against what `previous` wrote holds with the rendered replicators. A
+ * principal-id guard between two different replicators holds only if the one forwarding skips the
+ * identity the other writes as: at a Ceph bucket its `loopGuard.cephPrincipalId` is the other's
+ * Ceph user, at an AWS bucket its `loopGuard.awsPrincipalId` is the other's. Returns why not, or
+ * undefined when the guard holds (or is not a principal-id guard, or an edge renders elsewhere).
+ */
+function principalGuardGap(previous: TopologyArc, arc: TopologyArc, replicators: ReadonlyMap<string, CamelReplicator>): string | undefined {
+  const forwarding = replicators.get(arc.edge.name)?.settings;
+  const writing = replicators.get(previous.edge.name)?.settings;
+  if (previous.edge === arc.edge || !forwarding || !writing) return undefined;
+  if (arc.from.site.kind === 'ceph') {
+    const skips = forwarding.loopGuard.cephPrincipalId;
+    const writes = writing.ceph.userName;
+    return skips === writes ? undefined : `edge '${arc.edge.name}' skips Ceph writes of ${skips}, but edge '${previous.edge.name}' writes ${arc.from.ref} as ${writes} (set camel.${arc.edge.name}.loopGuard.cephPrincipalId)`;
+  }
+  const skips = forwarding.loopGuard.awsPrincipalId;
+  const writes = writing.loopGuard.awsPrincipalId;
+  return skips !== undefined && skips === writes
+    ? undefined
+    : `edge '${arc.edge.name}' skips AWS writes of ${skips ?? 'no one'}, but edge '${previous.edge.name}' writes ${arc.from.ref} as ${writes ?? 'an undeclared principal'}`;
+}
+
+/** Every loop the model found guarded must keep a guard the rendered replicators enforce. */
+function checkPrincipalGuards(problems: Problems, topology: ResolvedTopology, replicators: ReadonlyMap<string, CamelReplicator>): void {
+  for (const loop of topology.guardedLoops) {
+    const gaps: string[] = [];
+    const holds = loop.arcs.some((arc, i) => {
+      const previous = loop.arcs[(i + loop.arcs.length - 1) % loop.arcs.length] as TopologyArc;
+      if (guardBetween(previous, arc) === undefined) return false;
+      const gap = principalGuardGap(previous, arc, replicators);
+      if (gap !== undefined) gaps.push(gap);
+      return gap === undefined;
+    });
+    if (!holds) {
+      problems.add(
+        'edges',
+        `must not form a loop whose guards the rendered replicators do not enforce: ${describeCycle(loop.arcs)}: ${gaps.join('; ')}`,
+        [...new Set(loop.arcs.map((arc) => arc.edge.name))],
+      );
     }
   }
 }

@@ -451,7 +451,7 @@ function defaultMechanism(
  * Whether `arc`'s mechanism refuses to forward what `previous` wrote into its source bucket.
  * Returns the guard's description, or undefined.
  */
-function guardBetween(previous: TopologyArc, arc: TopologyArc): string | undefined {
+export function guardBetween(previous: TopologyArc, arc: TopologyArc): string | undefined {
   const before = previous.edge.mechanism;
   const now = arc.edge.mechanism;
   const at = `edge '${arc.edge.name}' (${now}) does not forward what edge '${previous.edge.name}' (${before}) writes into ${arc.from.ref}`;

@@ -331,6 +331,29 @@ describe('ReplicationTopology (cdk8s): errors', () => {
     expect(() => run('from')).not.toThrow();
   });
 
+  it("fails on a loop through two replicators when one does not skip the identity the other writes as", () => {
+    const sites: SiteProps[] = [
+      ceph('onprem', ['data']),
+      { kind: 'aws', name: 'aws-af', accountId: '111111111111', region: 'af-south-1', buckets: ['out-af'] },
+      { kind: 'aws', name: 'aws-eu', accountId: '111111111111', region: 'eu-west-1', buckets: ['in-eu'] },
+    ];
+    const edges: TopologyEdgeProps[] = [
+      { name: 'out', from: 'onprem/data', to: 'aws-af/out-af', purpose: 'dr' },
+      { name: 'regions', from: 'aws-af/out-af', to: 'aws-eu/in-eu', purpose: 'dr' },
+      { name: 'in', from: 'aws-eu/in-eu', to: 'onprem/data', purpose: 'dr' },
+    ];
+    const aws = { clusterIdentity: { kind: 'irsa' as const, roleArn: 'arn:aws:iam::111111111111:role/in' } };
+    const camel = (outGuard: string | undefined): ReplicationTopologyConstructProps['camel'] => ({
+      out: { kafka: { bootstrapServers: 'kafka:9092' }, ...(outGuard ? { loopGuard: { cephPrincipalId: outGuard } } : {}) },
+      in: { namespace: 'in-replicator', ceph: { userName: 'in-writer', remoteCredentials: { secretName: 'ceph-keys' } }, aws },
+    });
+    expect(() => new ReplicationTopology(Testing.app(), 'loop', { sites, edges, camel: camel(undefined) })).toThrow(
+      "'edges' must not form a loop whose guards the rendered replicators do not enforce: onprem/data -(out, camel)-> aws-af/out-af -(regions, crr)-> aws-eu/in-eu -(in, camel)-> onprem/data: edge 'out' skips Ceph writes of s3-replicator, but edge 'in' writes onprem/data as in-writer (set camel.out.loopGuard.cephPrincipalId), got [\"out\",\"regions\",\"in\"]",
+    );
+    const topology = new ReplicationTopology(Testing.app(), 'loop', { sites, edges, camel: camel('in-writer') });
+    expect(topology.replicators.get('out')?.settings.loopGuard.cephPrincipalId).toBe('in-writer');
+  });
+
   it('passes the topology checks through with the construct path', () => {
     expect(() => build({ edges: [{ ...rciisTopology.edges[0]!, direction: 'one-way' }] })).toThrow(/^rciis: invalid props/);
   });
