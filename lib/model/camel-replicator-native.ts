@@ -146,7 +146,7 @@ export function resolveNativeEngine(
   if (reconciles && directions.cephToAws && regex !== undefined) {
     problems.add('ceph.notificationFilter.regex', 'cannot be combined with a reconcile pass (native.reconcile*): the pass selects keys by prefix and suffix only and would copy keys the regex excludes', regex);
   }
-  const podDisruptionBudgetMinAvailable = n.podDisruptionBudgetMinAvailable ?? replicas - 1;
+  const podDisruptionBudgetMinAvailable = n.podDisruptionBudgetMinAvailable ?? Math.max(0, replicas - 1);
   if (problems.checkInteger('native.podDisruptionBudgetMinAvailable', podDisruptionBudgetMinAvailable, 0) && n.podDisruptionBudgetMinAvailable !== undefined) {
     problems.check(
       podDisruptionBudgetMinAvailable < replicas,
