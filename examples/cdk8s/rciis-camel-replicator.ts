@@ -54,7 +54,7 @@ export function rciisNativeReplicator(scope: Construct, image = 'registry.exampl
   return new CamelReplicator(scope, 's3-replicator-native', {
     ...rciisReplicator,
     engine: 'native',
-    native: { image, replicas: 2 },
+    native: { image },
     kafka: { ...rciisReplicator.kafka, bootstrapServers: 'kafka-rciis-prod-kafka-bootstrap.rciis-prod.svc:9092' },
     aws: { ...rciisReplicator.aws, accountId: '123456789012' },
   });

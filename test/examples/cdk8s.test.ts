@@ -40,7 +40,7 @@ describe('examples/cdk8s', () => {
     expect(charts.map((chart) => chart.node.id)).toEqual(['s3-replicator-native-on-prem', 's3-replicator-native-aws']);
     const [onPrem, aws] = charts.map((chart) => synthAndValidate(chart));
     expect(findAllByKind(onPrem ?? [], 'Integration')).toEqual([]);
-    expect(field(findByKind(onPrem ?? [], 'Deployment', 'ceph-to-aws-replicator'), 'spec.replicas')).toBe(2);
+    expect(field(findByKind(onPrem ?? [], 'Deployment', 'ceph-to-aws-replicator'), 'spec.template.spec.containers.0.image')).toBe('registry.example.com/bucketbridge:0.1.0');
     expect(findByKind(onPrem ?? [], 'CephBucketTopic', 'ceph-bucket-notifications').spec).toMatchObject({
       endpoint: { kafka: { uri: 'kafka-rciis-prod-kafka-bootstrap.rciis-prod.svc:9092' } },
     });
