@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { garageToS3SyncCharts } from './garage-to-s3-sync';
 import { legacyPlatforms } from './legacy-platforms';
-import { rciisCamelReplicator } from './rciis-camel-replicator';
+import { rciisCamelReplicator, rciisNativeReplicator } from './rciis-camel-replicator';
 import { rciisMultisite } from './rciis-multisite';
 import { rciisReplicationTopology } from './rciis-topology';
 
@@ -11,4 +11,5 @@ garageToS3SyncCharts(app);
 legacyPlatforms(app);
 rciisReplicationTopology(app);
 rciisCamelReplicator(app);
+rciisNativeReplicator(app);
 app.synth();

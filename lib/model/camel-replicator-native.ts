@@ -19,7 +19,10 @@ export interface CamelReplicatorNativeProps {
   readonly image: string;
   /**
    * Pods per direction. Kafka spreads the topic's partitions over them (the consumer group); SQS
-   * hands each message to one of them.
+   * hands each message to any of them. One pod handles the events of one key one at a time, in
+   * order; several pods may handle two events of one key at once (SQS always; Kafka when RGW put
+   * them on different partitions), and a copy that read the object just before a delete can then
+   * land after it. Keep 1 unless the throughput needs more.
    * @default 1
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
    */
@@ -146,7 +149,7 @@ export function resolveNativeEngine(
   if (reconciles && directions.cephToAws && regex !== undefined) {
     problems.add('ceph.notificationFilter.regex', 'cannot be combined with a reconcile pass (native.reconcile*): the pass selects keys by prefix and suffix only and would copy keys the regex excludes', regex);
   }
-  const podDisruptionBudgetMinAvailable = n.podDisruptionBudgetMinAvailable ?? replicas - 1;
+  const podDisruptionBudgetMinAvailable = n.podDisruptionBudgetMinAvailable ?? Math.max(0, replicas - 1);
   if (problems.checkInteger('native.podDisruptionBudgetMinAvailable', podDisruptionBudgetMinAvailable, 0) && n.podDisruptionBudgetMinAvailable !== undefined) {
     problems.check(
       podDisruptionBudgetMinAvailable < replicas,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { legacyPlatforms } from '../../examples/cdk8s/legacy-platforms';
-import { rciisCamelReplicator } from '../../examples/cdk8s/rciis-camel-replicator';
+import { rciisCamelReplicator, rciisNativeReplicator } from '../../examples/cdk8s/rciis-camel-replicator';
 import { rciisMultisite } from '../../examples/cdk8s/rciis-multisite';
 import { field, findAllByKind, findByKind, synthAndValidate } from '../support/manifests';
 
@@ -31,6 +31,22 @@ describe('examples/cdk8s', () => {
     expect(findByKind(aws ?? [], 'Integration', 'aws-to-ceph-replicator').spec).toMatchObject({
       flows: [{ route: { from: { uri: 'aws2-sqs:rciis-s3-replication-events' } } }, {}, {}, {}],
     });
+  });
+
+  it('renders the same replicators on the native engine under their own chart ids, every object valid against its upstream schema', () => {
+    const app = Testing.app();
+    rciisNativeReplicator(app);
+    const charts = app.node.children.filter((child): child is Chart => child instanceof Chart);
+    expect(charts.map((chart) => chart.node.id)).toEqual(['s3-replicator-native-on-prem', 's3-replicator-native-aws']);
+    const [onPrem, aws] = charts.map((chart) => synthAndValidate(chart));
+    expect(findAllByKind(onPrem ?? [], 'Integration')).toEqual([]);
+    expect(field(findByKind(onPrem ?? [], 'Deployment', 'ceph-to-aws-replicator'), 'spec.template.spec.containers.0.image')).toBe('registry.example.com/bucketbridge:0.1.0');
+    expect(findByKind(onPrem ?? [], 'CephBucketTopic', 'ceph-bucket-notifications').spec).toMatchObject({
+      endpoint: { kafka: { uri: 'kafka-rciis-prod-kafka-bootstrap.rciis-prod.svc:9092' } },
+    });
+    expect(String((findByKind(aws ?? [], 'ConfigMap', 'aws-to-ceph-replicator-config').data as Record<string, string>)['replicate.yaml'])).toContain(
+      'queueUrl: https://sqs.af-south-1.amazonaws.com/123456789012/rciis-s3-replication-events\n',
+    );
   });
 
   it('cdk8s synth writes one file per cluster, named after the construct path (what .ci/run and the docs expect)', () => {
