@@ -88,10 +88,15 @@ export interface TopologyCamelProps extends Omit<CamelReplicatorProps, 'buckets'
  * BucketSyncPolicy settings of one bucket-sync edge that the topology does not carry. The topology
  * sets the name (`<edge>`, and `<edge>-reverse` for the second direction of a two-way edge), both
  * locations with the edge's prefix, the schedule, the mode, and each end's `TYPE`, `PROVIDER`,
- * `ENDPOINT` and `REGION` from its site.
+ * `ENDPOINT` and `REGION` from its site. It always runs bucketbridge's engine: the bucket-sync
+ * controller's resource (`implementation: 'controller'`) has no `mode`, so the topology could not
+ * make a two-way edge copy instead of sync, and takes none of the engine's bucket Leases.
  */
 export interface TopologyBucketSyncProps
-  extends Omit<BucketSyncPolicyProps, 'name' | 'source' | 'destination' | 'schedule' | 'mode' | 'sourceEnv' | 'destinationEnv' | 'sourceIdentity' | 'destinationIdentity'> {
+  extends Omit<
+    BucketSyncPolicyProps,
+    'name' | 'source' | 'destination' | 'schedule' | 'mode' | 'sourceEnv' | 'destinationEnv' | 'sourceIdentity' | 'destinationIdentity' | 'implementation'
+  > {
   /**
    * Which end's cluster runs the CronJob(s). Both directions of a two-way edge run there, so their
    * bucket Leases keep them from overlapping.
