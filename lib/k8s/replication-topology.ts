@@ -245,11 +245,14 @@ export class ReplicationTopology extends Construct {
     });
     const siteOfKind = (prop: string, names: readonly string[], kind: ResolvedSite['kind']) => {
       for (const name of names) {
-        problems.check(this.topology.sites.some((s) => s.name === name && s.kind === kind), `${prop}.${name}`, `must name a ${KIND_TITLE[kind]} site`, name);
+        problems.check(this.topology.sites.some((s) => s.name === name && s.kind === kind), `${prop}.${name}`, `must name ${A_SITE_OF_KIND[kind]} site`, name);
       }
     };
     siteOfKind('zones', Object.keys(props.zones ?? {}), 'ceph');
     siteOfKind('s3x', Object.keys(props.s3x ?? {}), 'edgefs');
+    for (const path of Object.keys(props.crdsPaths ?? {})) {
+      problems.check(this.topology.sites.some((site) => site.gitopsPath === path), `crdsPaths.${path}`, "must name a site's gitopsPath", path);
+    }
     for (const name of Object.keys(props.multisite ?? {})) {
       problems.check(this.topology.realms.some((realm) => realm.name === name), `multisite.${name}`, 'must name a realm', name);
     }
@@ -481,7 +484,8 @@ export class ReplicationTopology extends Construct {
   }
 }
 
-const KIND_TITLE: Readonly<Record<ResolvedSite['kind'], string>> = { ceph: 'Ceph', aws: 'AWS', edgefs: 'EdgeFS', zenko: 'Zenko' };
+/** A site kind with its article, for messages. */
+const A_SITE_OF_KIND: Readonly<Record<ResolvedSite['kind'], string>> = { ceph: 'a Ceph', aws: 'an AWS', edgefs: 'an EdgeFS', zenko: 'a Zenko' };
 
 /** Namespace of the replicator objects (CamelReplicator's default, the runbook's). */
 const DEFAULT_REPLICATOR_NAMESPACE = 's3-replicator';
