@@ -24,7 +24,12 @@ export type EdgeDirection = 'one-way' | 'two-way';
 export type EdgePurpose = 'dr' | 'backup' | 'residency';
 export type EdgeMode = 'continuous' | 'scheduled';
 
-/** Where a site's manifests go and which cluster applies them. */
+/**
+ * Where a site's manifests go and which cluster applies them. For an AWS site, the Kubernetes
+ * cluster (EKS or other) in that account and region that runs the AWS-side replicators (the AWS
+ * chart of a camel or native edge, a bucket-sync edge run there); its folder is written only when
+ * an edge puts something there.
+ */
 interface ClusterSiteProps {
   /**
    * kubectl context of the site's Kubernetes cluster, recorded in the report.
@@ -181,7 +186,8 @@ export interface TopologyEdgeProps {
    * For camel and native edges: skip events written by the topology's other replicators (their
    * `userIdentity.principalId`). This stops loops, and also stops objects that arrived through
    * another replicator from travelling on; turn it off to chain replicators (then no loop may pass
-   * through the edge).
+   * through the edge). CamelReplicator (both engines) always enforces it, so the cdk8s
+   * `ReplicationTopology` refuses `false` for the edges it renders.
    * @default true
    */
   readonly loopGuard?: boolean;
