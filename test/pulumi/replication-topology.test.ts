@@ -111,6 +111,33 @@ describe('ReplicationTopology (Pulumi)', () => {
     expect(integration).toContain('AWS:AIDAEXAMPLEUNIQUEID01');
   });
 
+  it("gives a native edge's engine the queue URL it creates, from the AWS site's account and region", async () => {
+    const { ReplicationTopology: ClusterSide } = await import('../../lib/k8s/replication-topology');
+    const { Testing } = await import('cdk8s');
+    const topology: ReplicationTopologyProps = { ...rciisTopology, replicator: 'native' };
+    let awsSide: InstanceType<typeof lib.ReplicationTopology> | undefined;
+    await record(() => {
+      awsSide = new lib.ReplicationTopology('native', { topology, providers: { 'aws-af-south-1': af, 'aws-eu-west-1': eu } });
+    });
+    const queueUrl = (await valueOf(awsSide!.replicatorQueueUrls))['ceph-aws'];
+    const principalId = (await valueOf(awsSide!.replicatorPrincipalIds))['ceph-aws'];
+    const clusterSide = new ClusterSide(Testing.app(), 'native', {
+      ...topology,
+      camel: {
+        'ceph-aws': {
+          native: { image: 'ghcr.io/example/bucketbridge:0.1.0' },
+          kafka: { bootstrapServers: 'kafka:9092' },
+          ceph: { remoteCredentials: { secretName: 'ceph-rgw-credentials' } },
+          loopGuard: { awsPrincipalId: principalId },
+        },
+      },
+    });
+    const config = JSON.stringify(clusterSide.replicators.get('ceph-aws')?.awsChart?.toJson());
+    expect(queueUrl).toBe('https://sqs.af-south-1.amazonaws.com/111111111111/ceph-aws-events');
+    expect(config).toContain(queueUrl);
+    expect(config).toContain(principalId);
+  });
+
   it('creates nothing on AWS for bucket-sync and cosmos edges', async () => {
     const topology: ReplicationTopologyProps = {
       ...rciisTopology,
