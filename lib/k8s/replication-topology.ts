@@ -85,12 +85,12 @@ export interface TopologyCamelProps extends Omit<CamelReplicatorProps, 'buckets'
 }
 
 /**
- * BucketSyncPolicy settings of one bucket-sync edge that the topology does not carry. The topology
- * sets the name (`<edge>`, and `<edge>-reverse` for the second direction of a two-way edge), both
- * locations with the edge's prefix, the schedule, the mode, and each end's `TYPE`, `PROVIDER`,
- * `ENDPOINT` and `REGION` from its site. It always runs bucketbridge's engine: the bucket-sync
- * controller's resource (`implementation: 'controller'`) has no `mode`, so the topology could not
- * make a two-way edge copy instead of sync, and takes none of the engine's bucket Leases.
+ * BucketSyncPolicy settings of one (one-way) bucket-sync edge that the topology does not carry.
+ * The topology sets the name (the edge's), both locations with the edge's prefix, the schedule,
+ * the mode, and each end's `TYPE`, `PROVIDER`, `ENDPOINT` and `REGION` from its site. It always runs
+ * bucketbridge's engine: the bucket-sync controller's resource (`implementation: 'controller'`) has
+ * no `mode`, so the topology could not make an edge copy instead of sync, and takes none of the
+ * engine's bucket Leases.
  */
 export interface TopologyBucketSyncProps
   extends Omit<
@@ -98,8 +98,7 @@ export interface TopologyBucketSyncProps
     'name' | 'source' | 'destination' | 'schedule' | 'mode' | 'sourceEnv' | 'destinationEnv' | 'sourceIdentity' | 'destinationIdentity' | 'implementation'
   > {
   /**
-   * Which end's cluster runs the CronJob(s). Both directions of a two-way edge run there, so their
-   * bucket Leases keep them from overlapping.
+   * Which end's cluster runs the CronJob.
    * @default 'from'
    */
   readonly runOn?: 'from' | 'to';
@@ -220,8 +219,8 @@ export class ReplicationTopology extends Construct {
   readonly multisites: ReadonlyMap<string, CephMultisite>;
   /** The CamelReplicator of each camel or native edge, by edge name. */
   readonly replicators: ReadonlyMap<string, CamelReplicator>;
-  /** The BucketSyncPolicies of each bucket-sync edge (two for a two-way edge), by edge name. */
-  readonly bucketSyncPolicies: ReadonlyMap<string, readonly BucketSyncPolicy[]>;
+  /** The BucketSyncPolicy of each bucket-sync edge, by edge name. */
+  readonly bucketSyncPolicies: ReadonlyMap<string, BucketSyncPolicy>;
   /** The CosmosLocation of each cosmos edge, by edge name. */
   readonly cosmosLocations: ReadonlyMap<string, CosmosLocation>;
   /** The S3XService of each EdgeFS site in `s3x`, by site name. */
@@ -277,6 +276,13 @@ export class ReplicationTopology extends Construct {
           edge.mechanism,
         );
       }
+      if (edge.mechanism === 'bucket-sync' && edge.direction === 'two-way') {
+        problems.add(
+          `edges[${edge.index}].direction`,
+          "must be 'one-way' to render with BucketSyncPolicy: it copies whatever differs from source to destination, so one direction's run would overwrite every change the other side made to a key both hold (it cannot tell which copy is newer); declare one-way edges on disjoint prefixes, or use a continuous replicator",
+          edge.direction,
+        );
+      }
       if ((edge.mechanism === 'camel' || edge.mechanism === 'native') && !edge.loopGuard) {
         problems.add(
           `edges[${edge.index}].loopGuard`,
@@ -290,7 +296,7 @@ export class ReplicationTopology extends Construct {
     this.multisites = this.renderMultisites(props, rendered);
     const edgesScope = new Construct(this, 'edges');
     const replicators = new Map<string, CamelReplicator>();
-    const policies = new Map<string, BucketSyncPolicy[]>();
+    const policies = new Map<string, BucketSyncPolicy>();
     const locations = new Map<string, CosmosLocation>();
     for (const edge of rendered) {
       // The composed constructs check their own props; their problems are gathered under the
@@ -372,15 +378,15 @@ export class ReplicationTopology extends Construct {
     return replicator;
   }
 
-  /** A BucketSyncPolicy per direction, on the cluster of the edge's `runOn` end. */
-  private renderBucketSync(scope: Construct, edge: ResolvedEdge, extra: TopologyBucketSyncProps): BucketSyncPolicy[] {
-    const { runOn: site, policies: props } = bucketSyncPolicyProps(edge, extra);
+  /** A BucketSyncPolicy on the cluster of the edge's `runOn` end. */
+  private renderBucketSync(scope: Construct, edge: ResolvedEdge, extra: TopologyBucketSyncProps): BucketSyncPolicy {
+    const { runOn: site, policy: props } = bucketSyncPolicyProps(edge, extra);
     const chart = new Chart(scope, edge.name, { namespace: extra.namespace ?? DEFAULT_REPLICATOR_NAMESPACE });
-    const policies = props.map(([id, policy]) => new BucketSyncPolicy(chart, id, policy));
+    const policy = new BucketSyncPolicy(chart, 'policy', props);
     this.placed.push({ chart, site, stage: 'replicators', origin: `edge '${edge.name}'` });
     const lockNamespace = extra.lockNamespace ?? chart.namespace ?? '';
     this.syncs.push({ edge: edge.name, at: `${site.gitopsPath} (lock namespace ${lockNamespace})`, buckets: [edge.from.ref, edge.to.ref] });
-    return policies;
+    return policy;
   }
 
   /** A CosmosLocation on the Zenko site's cluster. */
@@ -565,37 +571,29 @@ function mergeEnv(derived: readonly BucketSyncEnvVar[], extra: readonly BucketSy
 }
 
 /**
- * What the topology's bucket-sync edge asks of BucketSyncPolicy: one policy per direction, as
- * `[construct id, props]`. A one-way edge whose deletes must survive syncs (deletes what the source
- * no longer has); any other edge copies, never deleting: a sync in either direction of a two-way
- * edge would delete the other side's new objects.
+ * What the topology's (one-way) bucket-sync edge asks of BucketSyncPolicy, and the site whose
+ * cluster runs it. An edge whose deletes must survive syncs (deletes what the source no longer
+ * has); any other copies, never deleting.
  */
 export function bucketSyncPolicyProps(
   edge: ResolvedEdge,
   extra: TopologyBucketSyncProps = {},
-): { readonly runOn: ResolvedSite; readonly policies: readonly [string, BucketSyncPolicyProps][] } {
+): { readonly runOn: ResolvedSite; readonly policy: BucketSyncPolicyProps } {
   const { runOn, fromEnv, toEnv, fromIdentity, toIdentity, ...rest } = extra;
-  const mode = edge.direction === 'one-way' && edge.mustSurvive.includes('deletes') ? 'sync' : 'copy';
-  const ends = {
-    from: { location: `${edge.from.name}/${edge.prefix}`, env: mergeEnv(siteEnv(edge.from.site), fromEnv), identity: fromIdentity },
-    to: { location: `${edge.to.name}/${edge.prefix}`, env: mergeEnv(siteEnv(edge.to.site), toEnv), identity: toIdentity },
-  };
-  const policy = (name: string, source: typeof ends.from, destination: typeof ends.to): BucketSyncPolicyProps => ({
-    ...rest,
-    name,
-    source: `source:${source.location}`,
-    destination: `destination:${destination.location}`,
-    schedule: edge.schedule ?? '',
-    mode,
-    sourceEnv: source.env,
-    destinationEnv: destination.env,
-    ...(source.identity ? { sourceIdentity: source.identity } : {}),
-    ...(destination.identity ? { destinationIdentity: destination.identity } : {}),
-  });
-  const forward: [string, BucketSyncPolicyProps] = ['policy', policy(edge.name, ends.from, ends.to)];
   return {
     runOn: (runOn ?? 'from') === 'from' ? edge.from.site : edge.to.site,
-    policies: edge.direction === 'two-way' ? [forward, ['reverse', policy(`${edge.name}-reverse`, ends.to, ends.from)]] : [forward],
+    policy: {
+      ...rest,
+      name: edge.name,
+      source: `source:${edge.from.name}/${edge.prefix}`,
+      destination: `destination:${edge.to.name}/${edge.prefix}`,
+      schedule: edge.schedule ?? '',
+      mode: edge.mustSurvive.includes('deletes') ? 'sync' : 'copy',
+      sourceEnv: mergeEnv(siteEnv(edge.from.site), fromEnv),
+      destinationEnv: mergeEnv(siteEnv(edge.to.site), toEnv),
+      ...(fromIdentity ? { sourceIdentity: fromIdentity } : {}),
+      ...(toIdentity ? { destinationIdentity: toIdentity } : {}),
+    },
   };
 }
 

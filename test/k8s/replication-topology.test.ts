@@ -93,7 +93,7 @@ const legacy: ReplicationTopologyConstructProps = {
   sites: legacySites,
   edges: [
     scheduled({ name: 'data-to-aws', from: 'site-a/data', to: 'aws-af/archive-af', prefix: 'exports/', mustSurvive: ['deletes'] }),
-    scheduled({ name: 'photos-edgefs', from: 'site-a/photos', to: 'hawaii/bk1', direction: 'two-way' }),
+    scheduled({ name: 'photos-edgefs', from: 'site-a/photos', to: 'hawaii/bk1' }),
     scheduled({ name: 'reports-in', from: 'aws-af/reports-af', to: 'zenko/reports-mirror', schedule: '@hourly' }),
   ],
   bucketSync: {
@@ -194,7 +194,7 @@ describe('ReplicationTopology (cdk8s): composes the constructs', () => {
     expect(topology.clusters().map((c) => c.path)).not.toContain('clusters/aws-af-south-1');
   });
 
-  it('renders each direction of a bucket-sync edge exactly as BucketSyncPolicy does, on the chosen cluster', () => {
+  it('renders bucket-sync edges exactly as BucketSyncPolicy does, syncing when deletes must survive, on the chosen cluster', () => {
     const topology = new ReplicationTopology(Testing.app(), 'legacy', legacy);
     const app = Testing.app();
     const oneWay = new Chart(app, 'one-way', { namespace: 's3-replicator' });
@@ -209,18 +209,23 @@ describe('ReplicationTopology (cdk8s): composes the constructs', () => {
       destinationEnv: [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'AWS' }, { name: 'REGION', value: 'af-south-1' }],
       destinationIdentity: { kind: 'irsa', roleArn: 'arn:aws:iam::111111111111:role/sync' },
     });
-    const twoWay = new Chart(app, 'two-way', { namespace: 's3-replicator' });
-    const siteA = [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Ceph' }, { name: 'ENDPOINT', value: 'https://s3.site-a.example.com' }, ...cephKeys];
-    const hawaii = [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Other' }, { name: 'ENDPOINT', value: 'http://rook-edgefs-s3x-s3x-cola.rook-edgefs.svc:3000' }];
-    const common = { image, schedule: '0 2 * * *', mode: 'copy' as const, transfers: 4 };
-    new BucketSyncPolicy(twoWay, 'policy', { ...common, name: 'photos-edgefs', source: 'source:photos/', destination: 'destination:bk1/', sourceEnv: siteA, destinationEnv: hawaii });
-    new BucketSyncPolicy(twoWay, 'reverse', { ...common, name: 'photos-edgefs-reverse', source: 'source:bk1/', destination: 'destination:photos/', sourceEnv: hawaii, destinationEnv: siteA });
+    const copy = new Chart(app, 'copy', { namespace: 's3-replicator' });
+    new BucketSyncPolicy(copy, 'policy', {
+      name: 'photos-edgefs',
+      image,
+      source: 'source:photos/',
+      destination: 'destination:bk1/',
+      schedule: '0 2 * * *',
+      mode: 'copy',
+      transfers: 4,
+      sourceEnv: [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Ceph' }, { name: 'ENDPOINT', value: 'https://s3.site-a.example.com' }, ...cephKeys],
+      destinationEnv: [{ name: 'TYPE', value: 's3' }, { name: 'PROVIDER', value: 'Other' }, { name: 'ENDPOINT', value: 'http://rook-edgefs-s3x-s3x-cola.rook-edgefs.svc:3000' }],
+    });
 
-    const replicators = stage(topology, 'clusters/site-a', 'replicators');
-    expect(replicators).toEqual(oneWay.toJson());
-    expect(stage(topology, 'clusters/hawaii', 'replicators')).toEqual(twoWay.toJson());
-    expect(topology.bucketSyncPolicies.get('photos-edgefs')?.map((p) => p.name)).toEqual(['photos-edgefs', 'photos-edgefs-reverse']);
-    valid([...oneWay.toJson(), ...twoWay.toJson()]);
+    expect(stage(topology, 'clusters/site-a', 'replicators')).toEqual(oneWay.toJson());
+    expect(stage(topology, 'clusters/hawaii', 'replicators')).toEqual(copy.toJson());
+    expect([...topology.bucketSyncPolicies.values()].map((p) => p.name)).toEqual(['data-to-aws', 'photos-edgefs']);
+    valid([...oneWay.toJson(), ...copy.toJson()]);
   });
 
   it('renders a cosmos edge exactly as CosmosLocation does, on the Zenko cluster', () => {
@@ -321,6 +326,13 @@ describe('ReplicationTopology (cdk8s): errors', () => {
     );
     expect(found.some((p) => p.includes('Integration s3-replicator/ceph-to-aws-replicator'))).toBe(true);
     expect(() => build({ sites, edges: [...rciisTopology.edges, second], camel: { ...camel, 'archive-aws': { ...camel['archive-aws'], namespace: 'archive-replicator' } } })).not.toThrow();
+  });
+
+  it('fails on a two-way bucket-sync edge: one direction would overwrite the changes made on the other side', () => {
+    const edges = (legacy.edges ?? []).map((e) => (e.name === 'photos-edgefs' ? { ...e, direction: 'two-way' as const } : e));
+    expect(() => new ReplicationTopology(Testing.app(), 'legacy', { ...legacy, edges })).toThrow(
+      "'edges[1].direction' must be 'one-way' to render with BucketSyncPolicy: it copies whatever differs from source to destination, so one direction's run would overwrite every change the other side made to a key both hold (it cannot tell which copy is newer); declare one-way edges on disjoint prefixes, or use a continuous replicator, got \"two-way\"",
+    );
   });
 
   it('fails when bucket-sync edges on one bucket run where their Leases cannot see each other', () => {
