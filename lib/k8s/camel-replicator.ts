@@ -55,6 +55,12 @@ export const SDK_CHECKSUM_ENV = ['AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED
  * writes by the `userIdentity.principalId` in the event; credentials are only `{{secret:...}}`
  * placeholders of mounted Secrets; failed records go to a dead-letter topic or queue.
  *
+ * With `engine: 'native'` each chart renders, instead of the Integration, bucketbridge's own engine
+ * from the same props: a ConfigMap with the generated `bucketbridge replicate` configuration
+ * (checked against the engine's schema at synth time), a Deployment of the runtime image (remotes
+ * from Secret references, or IRSA / Pod Identity through its ServiceAccount), a
+ * PodDisruptionBudget, a PodMonitor, and the same alerts and dashboard on the engine's metrics.
+ *
  * @see https://camel.apache.org/camel-k/latest/
  * @see https://rook.io/docs/rook/latest/Storage-Configuration/Object-Storage-RGW/ceph-object-bucket-notifications/
  */

@@ -43,8 +43,12 @@ export interface ReplicatorArns {
   readonly queueKmsKeyArn?: string;
 }
 
-/** Object actions of the Ceph -> AWS replicator: write the replica, its tags, and deletes. */
-export const CEPH_TO_AWS_OBJECT_ACTIONS = ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectTagging'] as const;
+/**
+ * Object actions of the Ceph -> AWS replicator: write the replica, its tags, and deletes; abort a
+ * multipart upload that failed (the native engine copies large objects in parts and cleans up after
+ * a failed copy, so that no orphan parts stay billed).
+ */
+export const CEPH_TO_AWS_OBJECT_ACTIONS = ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectTagging', 's3:AbortMultipartUpload'] as const;
 /** Object actions of the AWS -> Ceph replicator: read the object (GET and HEAD) and its tags. */
 export const AWS_TO_CEPH_OBJECT_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'] as const;
 /** Bucket actions both need: list (a HEAD of a missing key answers 404 instead of 403) and locate. */

@@ -152,6 +152,7 @@ describe('CamelReplicatorAws', () => {
     expect(grants(policy)).toEqual({
       [`arn:aws:s3:::${BUCKET}`]: ['s3:GetBucketLocation', 's3:GetBucketLocation', 's3:ListBucket', 's3:ListBucket'],
       [`arn:aws:s3:::${BUCKET}/*`]: [
+        's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:GetObject',
         's3:GetObject',
@@ -218,7 +219,7 @@ describe('CamelReplicatorAws', () => {
     ]);
     expect(grants(findByKind(state, T.userPolicy, 'irsa-user-policy').inputs.policy)).toEqual({
       [`arn:aws:s3:::${BUCKET}`]: ['s3:GetBucketLocation', 's3:ListBucket'],
-      [`arn:aws:s3:::${BUCKET}/*`]: ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging'],
+      [`arn:aws:s3:::${BUCKET}/*`]: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging'],
     });
     expect(await valueOf(component.awsClusterRoleArn!)).toBe(`arn:aws:iam::${ACCOUNT}:role/irsa-awscluster-role`);
     expect(Object.keys(secretValue(findByKind(state, T.secret, 'irsa-awscluster-secret').inputs.stringData)).sort()).toEqual(['region', 'sqs-queue-url']);
