@@ -293,7 +293,7 @@ export class ReplicationTopology extends Construct {
     }
     problems.throwIfAny();
 
-    this.multisites = this.renderMultisites(props, rendered);
+    this.multisites = this.renderMultisites(problems, props, rendered);
     const edgesScope = new Construct(this, 'edges');
     const replicators = new Map<string, CamelReplicator>();
     const policies = new Map<string, BucketSyncPolicy>();
@@ -331,7 +331,7 @@ export class ReplicationTopology extends Construct {
     problems.throwIfAny();
   }
 
-  private renderMultisites(props: ReplicationTopologyConstructProps, rendered: readonly ResolvedEdge[]): Map<string, CephMultisite> {
+  private renderMultisites(problems: Problems, props: ReplicationTopologyConstructProps, rendered: readonly ResolvedEdge[]): Map<string, CephMultisite> {
     const multisites = new Map<string, CephMultisite>();
     const realms = new Set(rendered.filter((edge) => edge.mechanism === 'multisite').map((edge) => {
       const site = edge.from.site.props;
@@ -348,23 +348,26 @@ export class ReplicationTopology extends Construct {
         const endpoints = extra.endpoints ?? (extra.ingress ? undefined : [site.endpoint]);
         return [{ name: site.name, ...(site.master !== undefined ? { master: site.master } : {}), ...extra, ...(endpoints ? { endpoints } : {}) }];
       });
-      const multisite = new CephMultisite(this, realm.name, {
-        ...props.multisite?.[realm.name],
-        realmName: realm.name,
-        zoneGroupName: realm.zoneGroup,
-        objectStoreName: first.objectStoreName,
-        namespace: first.namespace ?? 'rook-ceph',
-        zones,
-      });
-      multisites.set(realm.name, multisite);
-      for (const site of members) {
-        this.placed.push({
-          chart: multisite.chart(site.name),
-          site,
-          origin: `realm '${realm.name}'`,
-          healthChecks: multisite.fluxHealthChecks(site.name),
+      // CephMultisite names zone props by their index in `zones`, in the order of the realm's sites.
+      composing(problems, `multisite.${realm.name}`, () => {
+        const multisite = new CephMultisite(this, realm.name, {
+          ...props.multisite?.[realm.name],
+          realmName: realm.name,
+          zoneGroupName: realm.zoneGroup,
+          objectStoreName: first.objectStoreName,
+          namespace: first.namespace ?? 'rook-ceph',
+          zones,
         });
-      }
+        multisites.set(realm.name, multisite);
+        for (const site of members) {
+          this.placed.push({
+            chart: multisite.chart(site.name),
+            site,
+            origin: `realm '${realm.name}'`,
+            healthChecks: multisite.fluxHealthChecks(site.name),
+          });
+        }
+      });
     }
     return multisites;
   }

@@ -252,6 +252,16 @@ describe('ReplicationTopology (cdk8s): composes the constructs', () => {
     valid(chart.toJson());
   });
 
+  it("gathers CephMultisite's problems under the realm, with the edges' problems", () => {
+    const found = problems({ zones: { 'site-a': { gateway: { instances: 0, port: 80 } } }, camel: {} });
+    expect(found[0]).toMatch(/^'multisite\.rciis\.zones\[0\]\.gateway\.instances' /);
+    expect(found.slice(1).map((p) => p.split(' ')[0])).toEqual([
+      "'camel.ceph-aws.ceph.remoteCredentials'",
+      "'camel.ceph-aws.kafka'",
+      "'camel.ceph-aws.loopGuard.awsPrincipalId'",
+    ]);
+  });
+
   it("uses the site's endpoint as the zone endpoint when the zone has no Ingress", () => {
     const topology = build({ zones: {} });
     const zoneObject = (topology.multisites.get('rciis')?.chart('site-b').toJson() as Json[]).find((o) => o.kind === 'CephObjectZone');
