@@ -326,6 +326,7 @@ export class ReplicationTopology extends Construct {
     this.s3xServices = s3xServices;
     checkBucketLocks(problems, this.syncs);
     checkPrincipalGuards(problems, this.topology, replicators);
+    checkKafkaTopics(problems, replicators);
     problems.throwIfAny();
     this.layout = this.arrange(problems);
     problems.throwIfAny();
@@ -683,6 +684,29 @@ function checkPrincipalGuards(problems: Problems, topology: ResolvedTopology, re
         'edges',
         `must not form a loop whose guards the rendered replicators do not enforce: ${describeCycle(loop.arcs)}: ${gaps.join('; ')}`,
         [...new Set(loop.arcs.map((arc) => arc.edge.name))],
+      );
+    }
+  }
+}
+
+/**
+ * Each replicator's RGW notifications need a Kafka topic of their own: a replicator consuming
+ * another's topic acts on events of buckets of another store (which may share its bucket names),
+ * and two in one consumer group split the events between them.
+ */
+function checkKafkaTopics(problems: Problems, replicators: ReadonlyMap<string, CamelReplicator>): void {
+  const seen = new Map<string, string>();
+  for (const [edge, replicator] of replicators) {
+    const kafka = replicator.settings.kafka;
+    if (!replicator.settings.cephToAws || !kafka) continue;
+    const key = `${kafka.topic} on ${kafka.bootstrapServers}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, edge);
+    else {
+      problems.add(
+        `camel.${edge}.kafka.topic`,
+        `must differ from the topic of edge '${first}' (${key}): each replicator's RGW notifications need a topic of their own, or one replicator acts on the other's events`,
+        kafka.topic,
       );
     }
   }

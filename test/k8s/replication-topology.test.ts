@@ -335,7 +335,12 @@ describe('ReplicationTopology (cdk8s): errors', () => {
       "'edges' must not render one object twice into clusters/site-a: edge 'ceph-aws' and edge 'archive-aws' both render CephObjectStoreUser s3-replicator/s3-replicator (give one a namespace or names of its own), got [\"edge 'ceph-aws'\",\"edge 'archive-aws'\"]",
     );
     expect(found.some((p) => p.includes('Integration s3-replicator/ceph-to-aws-replicator'))).toBe(true);
-    expect(() => build({ sites, edges: [...rciisTopology.edges, second], camel: { ...camel, 'archive-aws': { ...camel['archive-aws'], namespace: 'archive-replicator' } } })).not.toThrow();
+    const separate = { ...camel['archive-aws'], namespace: 'archive-replicator' };
+    expect(() => build({ sites, edges: [...rciisTopology.edges, second], camel: { ...camel, 'archive-aws': separate } })).not.toThrow();
+    const sameTopic = { ...separate, kafka: { ...props.camel?.['ceph-aws']?.kafka, strimziTopic: undefined } } as typeof separate;
+    expect(problems({ sites, edges: [...rciisTopology.edges, second], camel: { ...camel, 'archive-aws': sameTopic } })).toEqual([
+      "'camel.archive-aws.kafka.topic' must differ from the topic of edge 'ceph-aws' (ceph-bucket-notifications on kafka-rciis-prod-kafka-bootstrap.rciis-prod.svc:9093): each replicator's RGW notifications need a topic of their own, or one replicator acts on the other's events, got \"ceph-bucket-notifications\"",
+    ]);
   });
 
   it('fails on a two-way bucket-sync edge: one direction would overwrite the changes made on the other side', () => {
