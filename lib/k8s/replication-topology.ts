@@ -267,6 +267,18 @@ export class ReplicationTopology extends Construct {
       }
     }
     const rendered = this.topology.edges.filter((edge) => !exclude.has(edge.name));
+    // CamelReplicator adds its charts `<id>-on-prem` and `<id>-aws` beside itself, among the edges' constructs.
+    const chartIds = new Map<string, string>(
+      rendered
+        .filter((edge) => edge.mechanism === 'camel' || edge.mechanism === 'native')
+        .flatMap((edge): [string, string][] => [[`${edge.name}-on-prem`, edge.name], [`${edge.name}-aws`, edge.name]]),
+    );
+    for (const edge of rendered) {
+      const owner = chartIds.get(edge.name);
+      if (owner !== undefined) {
+        problems.add(`edges[${edge.index}].name`, `must not name a chart of the CamelReplicator of edge '${owner}' (<edge>-on-prem, <edge>-aws)`, edge.name);
+      }
+    }
     for (const edge of rendered) {
       const kinds = [edge.from.site.kind, edge.to.site.kind].sort().join(' <-> ');
       if (edge.mechanism === 'native' && kinds !== 'aws <-> ceph') {

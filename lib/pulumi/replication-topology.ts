@@ -71,10 +71,21 @@ export function topologyAwsComponents(name: string, topology: ResolvedTopology, 
   };
   const creators = new Map<string, string>();
   const notified = new Map<string, string>();
+  const replicated = new Map<string, string>();
   const components: TopologyAwsComponent[] = [];
   for (const edge of topology.edges.filter((e) => !exclude.has(e.name))) {
     const componentName = `${name}-${edge.name}`;
     if (edge.mechanism === 'crr') {
+      for (const source of edge.direction === 'two-way' ? [edge.from, edge.to] : [edge.from]) {
+        const previous = replicated.get(source.ref);
+        problems.check(
+          previous === undefined,
+          `edges[${edge.index}]`,
+          `must not replicate AWS bucket ${source.ref} as edge '${previous}' does: S3 keeps one replication configuration per bucket, so the second CrrReplication would replace the first one's`,
+          edge.name,
+        );
+        replicated.set(source.ref, edge.name);
+      }
       const accountOf = (site: ResolvedEdge['from']['site']) => (site.props.kind === 'aws' ? site.props.accountId : undefined);
       const sourceAccount = accountOf(edge.from.site);
       const destinationAccount = accountOf(edge.to.site);

@@ -324,6 +324,15 @@ describe('ReplicationTopology (cdk8s): errors', () => {
     ]);
   });
 
+  it("fails on an edge named like a chart of another edge's CamelReplicator", () => {
+    const sites = rciisTopology.sites.map((s) => (s.name === 'aws-eu-west-1' ? { ...s, buckets: [...s.buckets, 'rciis-copy-eu-west-1'] } : s));
+    const clash = { name: 'ceph-aws-aws', from: 'aws-af-south-1/rciis-data-af-south-1', to: 'aws-eu-west-1/rciis-copy-eu-west-1', purpose: 'backup' as const, prefix: 'x/' };
+    const edges = [...rciisTopology.edges.map((e) => (e.name === 'aws-regions' ? { ...e, prefix: 'y/' } : e)), clash];
+    expect(problems({ sites, edges })).toEqual([
+      "'edges[3].name' must not name a chart of the CamelReplicator of edge 'ceph-aws' (<edge>-on-prem, <edge>-aws), got \"ceph-aws-aws\"",
+    ]);
+  });
+
   it('fails when two edges render the same object into one folder, naming both', () => {
     const sites = rciisTopology.sites.map((s) =>
       s.name === 'onprem' ? { ...s, buckets: [...s.buckets, 'archive'] } : s.name === 'aws-af-south-1' ? { ...s, buckets: [...s.buckets, 'rciis-archive'] } : s,

@@ -216,6 +216,20 @@ describe('ReplicationTopology (Pulumi)', () => {
     ]);
   });
 
+  it('fails when two CRR edges would replicate one bucket: S3 keeps one replication configuration per bucket', () => {
+    const topology: ReplicationTopologyProps = {
+      ...rciisTopology,
+      sites: rciisTopology.sites.map((s) => (s.name === 'aws-eu-west-1' ? { ...s, buckets: [...s.buckets, 'rciis-copy-eu-west-1'] } : s)),
+      edges: [
+        ...rciisTopology.edges.map((e) => (e.name === 'aws-regions' ? { ...e, prefix: 'a/' } : e)),
+        { name: 'aws-copy', from: 'aws-af-south-1/rciis-data-af-south-1', to: 'aws-eu-west-1/rciis-copy-eu-west-1', purpose: 'backup', prefix: 'b/' },
+      ],
+    };
+    expect(problems('twice', topology)).toEqual([
+      "'edges[3]' must not replicate AWS bucket aws-af-south-1/rciis-data-af-south-1 as edge 'aws-regions' does: S3 keeps one replication configuration per bucket, so the second CrrReplication would replace the first one's, got \"aws-copy\"",
+    ]);
+  });
+
   it('fails when two replicators would share one AWS bucket notification', () => {
     const topology: ReplicationTopologyProps = {
       ...rciisTopology,
