@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { App } from 'cdk8s';
 import { garageToS3SyncCharts } from './garage-to-s3-sync';
 import { legacyPlatforms } from './legacy-platforms';
@@ -9,7 +10,9 @@ const app = new App();
 rciisMultisite(app);
 garageToS3SyncCharts(app);
 legacyPlatforms(app);
-rciisReplicationTopology(app);
+const topology = rciisReplicationTopology(app);
 rciisCamelReplicator(app);
 rciisNativeReplicator(app);
 app.synth();
+// The runbook topology's GitOps folders (Flux Kustomizations in apply order) and its report.
+topology.writeTo(join(app.outdir, 'gitops'));
