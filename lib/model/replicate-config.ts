@@ -134,7 +134,18 @@ export interface RouteConfig {
   readonly compareTags: boolean;
   /** Also compare user metadata and content headers. @default false */
   readonly compareMetadata: boolean;
+  /**
+   * Loop guard by metadata marker: every copy this route writes carries the user metadata
+   * `x-amz-meta-bucketbridge-replica: <replicaMarker>` (`REPLICA_MARKER_METADATA`), and an event
+   * whose source object carries that metadata (with any value: it is some route's replica) is
+   * skipped. @default - copies are not marked and marked objects are replicated like any other
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html#UserMetadata
+   */
+  readonly replicaMarker?: string;
 }
+
+/** The user-metadata name (`x-amz-meta-` + this) of the loop-guard marker a route's copies carry. */
+export const REPLICA_MARKER_METADATA = 'bucketbridge-replica';
 
 export interface BucketRef {
   readonly remote: string;
@@ -240,6 +251,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
           ignorePrincipals: { type: 'array', items: { type: 'string', minLength: 1 } },
           compareTags: { type: 'boolean' },
           compareMetadata: { type: 'boolean' },
+          replicaMarker: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,128}$', description: "1-128 letters, digits, '.', '_', ':', '/' or '-' (an HTTP header value)" },
         },
       },
     },
@@ -355,6 +367,7 @@ export function resolveReplicateConfig(doc: unknown, path = 'replicate config'):
     ignorePrincipals: r.ignorePrincipals ?? [],
     compareTags: r.compareTags ?? false,
     compareMetadata: r.compareMetadata ?? false,
+    replicaMarker: r.replicaMarker,
   }));
   unique(problems, 'sources', sources.map((s) => s.name));
   unique(problems, 'routes', routes.map((r) => r.name));
@@ -459,7 +472,7 @@ export interface RouteTarget {
 }
 
 /** Why an event was not applied on a route it matched. */
-export type GuardVerdict = 'apply' | 'ignored-principal';
+export type GuardVerdict = 'apply' | 'ignored-principal' | 'ignored-replica';
 
 /** The routes an event's bucket and key match, with the destination key of each. */
 export function routeTargets(routes: readonly RouteConfig[], record: Pick<S3EventRecord, 'bucket' | 'key'>): RouteTarget[] {
@@ -479,3 +492,14 @@ export function renderKeyPrefix(route: RouteConfig): string {
 export function guardVerdict(route: RouteConfig, record: Pick<S3EventRecord, 'principalId'>): GuardVerdict {
   return record.principalId !== undefined && route.ignorePrincipals.includes(record.principalId) ? 'ignored-principal' : 'apply';
 }
+
+/**
+ * Loop prevention by marker: on a route with `replicaMarker`, an object whose user metadata
+ * carries the marker (read from the HEAD the reconciliation makes anyway) is a replica written by
+ * a route, and its event is not applied. `metadata` is the S3 SDK's form: names without
+ * `x-amz-meta-`, lower case.
+ */
+export function markerVerdict(route: Pick<RouteConfig, 'replicaMarker'>, metadata: Readonly<Record<string, string>> | undefined): GuardVerdict {
+  return route.replicaMarker !== undefined && metadata?.[REPLICA_MARKER_METADATA] !== undefined ? 'ignored-replica' : 'apply';
+}
+

@@ -2,9 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import {
+  REPLICA_MARKER_METADATA,
   RemoteConfigError,
   S3EventParseError,
   guardVerdict,
+  markerVerdict,
   parseS3EventMessage,
   remoteConfigFromEnv,
   renderKeyPrefix,
@@ -243,7 +245,9 @@ export class Replicator {
       await store.delete(key);
       return { outcome: 'deleted', bytes: 0 };
     }
-    if (dst !== undefined && src.size === dst.size && src.etag === dst.etag && (!route.compareMetadata || sameHeaders(src, dst))) {
+    // The source's current state is a replica some route wrote: its origin has it already.
+    if (markerVerdict(route, src.headers.Metadata) === 'ignored-replica') return { outcome: 'ignored-replica', bytes: 0 };
+    if (dst !== undefined && src.size === dst.size && src.etag === dst.etag && (!route.compareMetadata || sameHeaders(src, dst, route.replicaMarker !== undefined))) {
       if (!route.compareTags && !tagsChanged) return { outcome: 'in-step', bytes: 0 };
       const [srcTags, dstTags] = await Promise.all([store.tags('source', key), store.tags('destination', key)]);
       if (srcTags === dstTags) return { outcome: 'in-step', bytes: 0 };
@@ -312,12 +316,17 @@ export class Replicator {
   }
 }
 
-function sameHeaders(a: HeadResult, b: HeadResult): boolean {
+/** Same content headers and user metadata; `marked`: the destination's loop-guard marker does not count. */
+function sameHeaders(a: HeadResult, b: HeadResult, marked: boolean): boolean {
   const norm = (h: HeadResult): string =>
     JSON.stringify({
       ...h.headers,
       Expires: h.headers.Expires?.toISOString(),
-      Metadata: Object.fromEntries(Object.entries(h.headers.Metadata ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
+      Metadata: Object.fromEntries(
+        Object.entries(h.headers.Metadata ?? {})
+          .filter(([name]) => !marked || name !== REPLICA_MARKER_METADATA)
+          .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+      ),
     });
   return norm(a) === norm(b);
 }

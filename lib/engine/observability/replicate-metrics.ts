@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { EngineMetrics } from './metrics';
 
 /** How one key on one route ended; the only values of the `outcome` label. */
-export type KeyOutcome = 'copied' | 'deleted' | 'in-step' | 'absent' | 'ignored-principal' | 'failed';
+export type KeyOutcome = 'copied' | 'deleted' | 'in-step' | 'absent' | 'ignored-principal' | 'ignored-replica' | 'failed';
 
 /** Why a message went to the dead-letter queue; the only values of the `reason` label. */
 export type DeadLetterReason = 'poison' | 'failed';
@@ -36,7 +36,7 @@ export class ReplicateMetrics {
     this.messages = counter('bucketbridge_replicate_messages_received_total', 'Messages received, by event source.', ['source']);
     this.events = counter('bucketbridge_replicate_events_received_total', 'S3 event records received, by source and action (created, removed, tagging).', ['source', 'action']);
     this.ignored = counter('bucketbridge_replicate_events_ignored_total', 'Records not acted on: test-event, unknown-event, replication-event, no-route.', ['source', 'reason']);
-    this.keys = counter('bucketbridge_replicate_keys_total', 'Keys reconciled by an event, by route and outcome (copied, deleted, in-step, absent, ignored-principal, failed).', ['route', 'outcome']);
+    this.keys = counter('bucketbridge_replicate_keys_total', 'Keys reconciled by an event, by route and outcome (copied, deleted, in-step, absent, ignored-principal, ignored-replica, failed).', ['route', 'outcome']);
     this.attempts = counter('bucketbridge_replicate_retries_total', 'Event reconciliations retried after a failure, by route.', ['route']);
     this.deadLettered = counter('bucketbridge_replicate_dead_lettered_total', 'Messages dead-lettered (or answered 5xx/4xx over HTTP), by source and reason (poison, failed).', ['source', 'reason']);
     this.bytes = counter('bucketbridge_replicate_bytes_total', 'Bytes copied by event reconciliation, by route.', ['route']);
