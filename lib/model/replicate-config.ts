@@ -18,6 +18,13 @@ export interface ReplicateConfig {
   readonly listen?: string;
   /** On SIGTERM, how long work in flight may finish. @default 30 */
   readonly drainSeconds: number;
+  /**
+   * How long a source may stay not ready (its broker unreachable, its consumer crashed) before the
+   * engine gives it up: it then drains like on SIGTERM and exits 1, so that its supervisor
+   * restarts it. A closed AMQP connection or a Kafka consumer that will not restart is given up at
+   * once. @default 60
+   */
+  readonly sourceLostSeconds: number;
 }
 
 export interface RetryConfig {
@@ -73,6 +80,8 @@ export interface AmqpSourceConfig extends SourceBase {
   readonly deadLetterExchange: string;
   /** Unacknowledged messages held at once. @default 32 */
   readonly prefetch: number;
+  /** How often the queue's depth is read for `bucketbridge_replicate_consumer_lag_messages`. @default 10 */
+  readonly lagIntervalSeconds: number;
 }
 
 /** A Kafka consumer group on the bucket-notification topic; failures go to a DLQ topic. */
@@ -88,6 +97,11 @@ export interface KafkaSourceConfig extends SourceBase {
   readonly clientId: string;
   /** Start from the earliest offset when the group has none. @default true */
   readonly fromBeginning: boolean;
+  /**
+   * How often the group's committed offsets and the partitions' high watermarks are read (kafkajs
+   * admin) for the lag gauges; a failed read also marks the source not ready. @default 10
+   */
+  readonly lagIntervalSeconds: number;
 }
 
 /** An SQS queue that S3 (or SNS) delivers event notifications to. */
@@ -109,6 +123,12 @@ export interface SqsSourceConfig extends SourceBase {
   readonly maxMessages: number;
   /** @default 20 */
   readonly waitTimeSeconds: number;
+  /**
+   * How often the queue's `ApproximateNumberOfMessages` and `ApproximateNumberOfMessagesNotVisible`
+   * are read for the backlog gauges. @default 10
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
+   */
+  readonly lagIntervalSeconds: number;
 }
 
 export type EventSourceConfig = HttpSourceConfig | AmqpSourceConfig | KafkaSourceConfig | SqsSourceConfig;
@@ -198,6 +218,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
               routingKey: { type: 'string', maxLength: 255 },
               deadLetterExchange: { type: 'string', minLength: 1, maxLength: 255 },
               prefetch: { type: 'integer', minimum: 1, maximum: 65535 },
+              lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
             },
           },
           {
@@ -213,6 +234,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
               deadLetterTopic: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$', description: "a Kafka topic name (letters, digits, '.', '_', '-')" },
               clientId: { type: 'string', minLength: 1 },
               fromBeginning: { type: 'boolean' },
+              lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
             },
           },
           {
@@ -229,6 +251,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
               visibilityTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 43200 },
               maxMessages: { type: 'integer', minimum: 1, maximum: 10 },
               waitTimeSeconds: { type: 'integer', minimum: 0, maximum: 20 },
+              lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
             },
           },
         ],
@@ -272,6 +295,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
     },
     listen: LISTEN,
     drainSeconds: { type: 'integer', minimum: 0 },
+    sourceLostSeconds: { type: 'integer', minimum: 1 },
   },
 } as const;
 
@@ -403,6 +427,7 @@ export function resolveReplicateConfig(doc: unknown, path = 'replicate config'):
     reconcile: { intervalSeconds: raw.reconcile?.intervalSeconds ?? 0, onStart: raw.reconcile?.onStart ?? false, mode: raw.reconcile?.mode ?? 'sync' },
     listen: raw.listen,
     drainSeconds: raw.drainSeconds ?? 30,
+    sourceLostSeconds: raw.sourceLostSeconds ?? 60,
   };
 }
 
@@ -433,6 +458,7 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         routingKey: s.routingKey ?? '#',
         deadLetterExchange: s.deadLetterExchange ?? `${s.queue}.dlx`,
         prefetch: s.prefetch ?? 32,
+        lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
       };
     case 'kafka':
       return {
@@ -445,6 +471,7 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         deadLetterTopic: s.deadLetterTopic ?? `${s.topic}.dlq`,
         clientId: s.clientId ?? 'bucketbridge',
         fromBeginning: s.fromBeginning ?? true,
+        lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
       };
     default:
       return {
@@ -458,6 +485,7 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         visibilityTimeoutSeconds: s.visibilityTimeoutSeconds ?? 60,
         maxMessages: s.maxMessages ?? 10,
         waitTimeSeconds: s.waitTimeSeconds ?? 20,
+        lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
       };
   }
 }

@@ -29,11 +29,11 @@ describe('resolveReplicateConfig', () => {
         { name: 's', type: 'sqs', queueUrl: 'http://127.0.0.1:9324/000000000000/events' },
       ],
     });
-    expect(config).toMatchObject({ concurrency: 16, retry: { attempts: 5, baseDelayMs: 500 }, reconcile: { intervalSeconds: 0, onStart: false, mode: 'sync' }, drainSeconds: 30 });
+    expect(config).toMatchObject({ concurrency: 16, retry: { attempts: 5, baseDelayMs: 500 }, reconcile: { intervalSeconds: 0, onStart: false, mode: 'sync' }, drainSeconds: 30, sourceLostSeconds: 60 });
     expect(config.sources[0]).toEqual({ type: 'http', name: 'rgw', keyEncoding: 'auto', listen: '127.0.0.1:8080', path: '/' });
-    expect(config.sources[1]).toMatchObject({ routingKey: '#', deadLetterExchange: 'rep.dlx', prefetch: 32 });
-    expect(config.sources[2]).toMatchObject({ groupId: 'bucketbridge-replicate', deadLetterTopic: 'rgw.dlq', fromBeginning: true });
-    expect(config.sources[3]).toMatchObject({ visibilityTimeoutSeconds: 60, maxMessages: 10, waitTimeSeconds: 20 });
+    expect(config.sources[1]).toMatchObject({ routingKey: '#', deadLetterExchange: 'rep.dlx', prefetch: 32, lagIntervalSeconds: 10 });
+    expect(config.sources[2]).toMatchObject({ groupId: 'bucketbridge-replicate', deadLetterTopic: 'rgw.dlq', fromBeginning: true, lagIntervalSeconds: 10 });
+    expect(config.sources[3]).toMatchObject({ visibilityTimeoutSeconds: 60, maxMessages: 10, waitTimeSeconds: 20, lagIntervalSeconds: 10 });
     expect(config.routes[0]).toEqual({
       name: 'r1',
       source: { remote: 'lab', bucket: 'photos' },

@@ -37,7 +37,10 @@ export interface ReplicatorOptions {
   readonly config: ReplicateConfig;
   /** Builds the event source for one source configuration (the CLI passes the real ones). */
   readonly createSource: (config: EventSourceConfig, deps: SourceDeps) => EventSource | Promise<EventSource>;
-  /** A source lost its broker for good (see `SourceDeps.lost`). @default - only logged */
+  /**
+   * A source lost its broker for good (see `SourceDeps.lost`), or stayed not ready for
+   * `sourceLostSeconds`. Called at most once. @default - nothing happens
+   */
   readonly onSourceLost?: (reason: string) => void;
   /** Where remotes are configured (`RCLONE_CONFIG_<REMOTE>_*`). @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -72,6 +75,10 @@ export class Replicator {
   private readonly sources: EventSource[] = [];
   private readonly reconcilers = new Set<SyncEngine>();
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** When each source (by name) was first seen not ready, since it last was. */
+  private readonly notReadySince = new Map<string, number>();
+  private lostReported = false;
   private reconciling: Promise<void> | undefined;
   private stopping = false;
   private started = false;
@@ -128,11 +135,14 @@ export class Replicator {
       const source = await this.options.createSource(sourceConfig, {
         logger: this.logger.child({ source: sourceConfig.name }),
         metrics: this.metrics,
-        lost: (reason) => this.options.onSourceLost?.(reason),
+        lost: (reason) => this.lost(reason),
       });
       await source.start((delivery) => this.handle(sourceConfig, delivery));
       this.sources.push(source);
     }
+    const lostAfterMs = this.config.sourceLostSeconds * 1000;
+    this.watchdog = setInterval(() => this.watch(lostAfterMs), Math.min(1000, lostAfterMs / 4));
+    this.watchdog.unref();
     const interval = this.config.reconcile.intervalSeconds;
     if (interval > 0) {
       this.reconcileTimer = setInterval(() => {
@@ -141,6 +151,26 @@ export class Replicator {
       this.reconcileTimer.unref();
     }
     this.logger.info('replicate running');
+  }
+
+  /** Gives up a source that has not been ready for `lostAfterMs` (its broker out of reach). */
+  private watch(lostAfterMs: number): void {
+    const now = Date.now();
+    for (const source of this.sources) {
+      if (source.ready()) {
+        this.notReadySince.delete(source.name);
+        continue;
+      }
+      const since = this.notReadySince.get(source.name) ?? now;
+      this.notReadySince.set(source.name, since);
+      if (now - since >= lostAfterMs) this.lost(`source '${source.name}' has not been ready for ${Math.round((now - since) / 1000)} s (sourceLostSeconds ${this.config.sourceLostSeconds})`);
+    }
+  }
+
+  private lost(reason: string): void {
+    if (this.lostReported || this.stopping) return;
+    this.lostReported = true;
+    this.options.onSourceLost?.(reason);
   }
 
   /** Every source consumes and the engine is not stopping. */
@@ -155,6 +185,7 @@ export class Replicator {
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.stopping = true;
     if (this.reconcileTimer !== undefined) clearInterval(this.reconcileTimer);
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
     if (options.abort === true) this.controller.abort(new StoppedError('replicate aborted'));
     for (const engine of this.reconcilers) void engine.stop({ abort: options.abort });
     await Promise.all([...this.sources.map((s) => s.stop()), this.reconciling]);

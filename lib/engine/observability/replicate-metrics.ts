@@ -27,6 +27,8 @@ export class ReplicateMetrics {
   readonly lag: Histogram<'source'>;
   readonly inFlight: Gauge;
   readonly consumerLag: Gauge<'source'>;
+  readonly partitionLag: Gauge<'source' | 'partition'>;
+  readonly queueMessages: Gauge<'source' | 'state'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -52,8 +54,20 @@ export class ReplicateMetrics {
     this.inFlight = new Gauge({ name: 'bucketbridge_replicate_keys_in_flight', help: 'Keys being reconciled now.', registers: [registry] });
     this.consumerLag = new Gauge({
       name: 'bucketbridge_replicate_consumer_lag_messages',
-      help: 'Messages waiting at the source, where the client can tell (AMQP queue depth, Kafka offset lag).',
+      help: "Messages waiting at the source: AMQP queue depth, the Kafka group's lag summed over the topic's partitions, SQS ApproximateNumberOfMessages.",
       labelNames: ['source'],
+      registers: [registry],
+    });
+    this.partitionLag = new Gauge({
+      name: 'bucketbridge_replicate_kafka_partition_lag_messages',
+      help: "Kafka: the partition's high watermark minus the group's committed offset, by source and partition.",
+      labelNames: ['source', 'partition'],
+      registers: [registry],
+    });
+    this.queueMessages = new Gauge({
+      name: 'bucketbridge_replicate_sqs_messages',
+      help: 'SQS: ApproximateNumberOfMessages (state=visible) and ApproximateNumberOfMessagesNotVisible (state=not-visible), by source.',
+      labelNames: ['source', 'state'],
       registers: [registry],
     });
   }
