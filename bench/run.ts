@@ -393,7 +393,16 @@ function argumentsAllowRun(): boolean {
   }
 }
 
-if (argumentsAllowRun()) {
+// `npm run bench -- replicate`: the replicate bench (bench/replicate.ts, docs/benchmarks.md) instead.
+if (process.argv[2] === 'replicate') {
+  import('./replicate')
+    .then((m) => m.runReplicateBench())
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+} else if (argumentsAllowRun()) {
   main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);
