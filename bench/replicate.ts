@@ -66,7 +66,7 @@ interface Lab {
 }
 
 function startLab(): Lab {
-  const env = { ...process.env, CEPHLAB_DIR: LAB_DIR, CEPHLAB_PORT: String(LAB_PORT) };
+  const env = { ...process.env, CEPHLAB_DIR: LAB_DIR, CEPHLAB_PORT: String(LAB_PORT), CEPHLAB_WAIT_DATA_SYNC: '1' };
   const script = path.join(repo, 'scripts/cephlab-multisite.sh');
   execFileSync('bash', [script, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const out = execFileSync('bash', [script, 'env'], { env, encoding: 'utf8' });
