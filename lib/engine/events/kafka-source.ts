@@ -5,6 +5,9 @@ import { EventSourceError, type Verdict, type DeliveryHandler, type EventSource,
 /** Heartbeats while a batch is worked on, well inside the session timeout (30 s). */
 const HEARTBEAT_MS = 3_000;
 
+/** A read of the group's offsets still unanswered after this long marks the source not ready. */
+const LAG_READ_TIMEOUT_MS = 5_000;
+
 /**
  * A Kafka consumer group on the bucket-notification topic (kafkajs: Kafka 0.10 and later,
  * including 3.x and 4.x brokers, which keep the protocol versions kafkajs speaks). A batch's
@@ -19,6 +22,7 @@ export class KafkaEventSource implements EventSource {
   private admin: Admin | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
   private readingLag: Promise<void> | undefined;
+  private lagReadStarted = 0;
   private running = false;
   private stopping = false;
   /** The consumer has not crashed since it last fetched or joined the group. */
@@ -96,7 +100,13 @@ export class KafkaEventSource implements EventSource {
     });
     this.running = true;
     this.lagTimer = setInterval(() => {
-      this.readingLag ??= this.readLag().finally(() => (this.readingLag = undefined));
+      if (this.readingLag === undefined) {
+        this.lagReadStarted = Date.now();
+        this.readingLag = this.readLag().finally(() => (this.readingLag = undefined));
+      } else if (Date.now() - this.lagReadStarted > LAG_READ_TIMEOUT_MS) {
+        // A broker shutting down may hold the connection open without answering until kafkajs' request timeout (30 s).
+        this.unreachable(`no answer to the offsets read in ${LAG_READ_TIMEOUT_MS / 1000} s`);
+      }
     }, c.lagIntervalSeconds * 1000);
     this.lagTimer.unref();
     log.info({ topic: c.topic, groupId: c.groupId, deadLetterTopic: c.deadLetterTopic }, 'kafka source consuming');
@@ -126,9 +136,13 @@ export class KafkaEventSource implements EventSource {
       if (!this.reachable) this.deps.logger.info('kafka brokers reachable again');
       this.reachable = true;
     } catch (err) {
-      if (this.reachable && !this.stopping) this.deps.logger.warn({ err: (err as Error).message }, 'cannot read the kafka group offsets: source not ready');
-      this.reachable = false;
+      this.unreachable((err as Error).message);
     }
+  }
+
+  private unreachable(why: string): void {
+    if (this.reachable && !this.stopping) this.deps.logger.warn({ err: why }, 'cannot read the kafka group offsets: source not ready');
+    this.reachable = false;
   }
 
   private async deliver(topic: string, partition: number, message: KafkaMessage, handler: DeliveryHandler): Promise<Verdict> {
