@@ -21,6 +21,8 @@
  *    each, until a step misses its rate by 5 %, loses a replica, or has p99 >= 1 s.
  * 4. memory: a fresh engine per size copies 4 objects of 4 MiB, then 4 of BENCH_REPLICATE_LARGE_MIB
  *    (1024), streamed; its peak RSS (VmHWM) must not grow with the object size.
+ * Also: BENCH_REPLICATE_ANCHOR (30 objects per path), BENCH_REPLICATE_CONCURRENCY (16, the engine's
+ * default), BENCH_REPLICATE_KEEP_LAB (set: the lab is not wiped at the end).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +51,8 @@ const STEP_SECONDS = num('BENCH_REPLICATE_STEP_SECONDS', 60);
 const RATES = (process.env.BENCH_REPLICATE_RATES ?? '100,200,300,400').split(',').map(Number);
 const ANCHOR_OBJECTS = num('BENCH_REPLICATE_ANCHOR', 30);
 const LARGE_MIB = num('BENCH_REPLICATE_LARGE_MIB', 1024);
+/** The engine's `concurrency` (keys reconciled at once); 16 is its default. */
+const CONCURRENCY = num('BENCH_REPLICATE_CONCURRENCY', 16);
 const MiB = 1024 * 1024;
 /** How long the first object of each path may take to reach zone b. */
 const WARM_UP_MS = 300_000;
@@ -353,6 +357,7 @@ export async function runReplicateBench(): Promise<void> {
       { name: 'kafka', source: `za:${srcK}`, destination: `zb:${dstK}` },
     ],
     listen: `127.0.0.1:${ENGINE_METRICS_PORT}`,
+    concurrency: CONCURRENCY,
   }, env);
   await ready(ENGINE_METRICS_PORT);
   const pid = engine.child.pid as number;
@@ -483,7 +488,7 @@ export async function runReplicateBench(): Promise<void> {
     console.log(`| ${p.name} | ${f0(s.p50)} | ${f0(s.p99)} | ${f0(s.max)} | ${f0(anchorPutStats[i]!.p50)} | ${(s.p50 / msA.p50).toFixed(2)} |`);
   }
   console.log(`\nratios of medians (multisite / bucketbridge, > 1 means bucketbridge is faster): HTTP push ${(msA.p50 / httpA.p50).toFixed(2)}, Kafka ${(msA.p50 / kafkaA.p50).toFixed(2)}`);
-  console.log(`\nRates: 4 KiB PUTs, open loop; latency from PUT start to zone b's notification of the replica; engine concurrency 16 (default)\n`);
+  console.log(`\nRates: 4 KiB PUTs, open loop; latency from PUT start to zone b's notification of the replica; engine concurrency ${CONCURRENCY}\n`);
   console.log('| run | target /s | PUTs /s | replicas /s | p50 ms | p99 ms | max ms | PUT p50 ms | missing | failed PUTs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(rateRow(`steady, HTTP push, ${SECONDS} s`, steadyHttp));
   console.log(rateRow(`steady, Kafka, ${SECONDS} s`, steadyKafka));
