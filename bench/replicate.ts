@@ -25,7 +25,7 @@
  * default), BENCH_REPLICATE_KEEP_LAB (set: the lab is not wiped at the end).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,8 @@ const LARGE_MIB = num('BENCH_REPLICATE_LARGE_MIB', 1024);
 /** The engine's `concurrency` (keys reconciled at once); 16 is its default. */
 const CONCURRENCY = num('BENCH_REPLICATE_CONCURRENCY', 16);
 const MiB = 1024 * 1024;
+/** USER_HZ: the unit of /proc/<pid>/stat's CPU times on Linux. */
+const CLOCK_TICKS = 100;
 /** How long the first object of each path may take to reach zone b. */
 const WARM_UP_MS = 300_000;
 /** PUTs in flight at most while driving a rate: a synchronous push holds each PUT for the copy. */
@@ -193,6 +195,25 @@ async function ready(port: number): Promise<void> {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The lab's daemons (both gateways, the OSD, the mon), from their pid files. */
+function labPids(): number[] {
+  const run = path.join(LAB_DIR, 'run');
+  return readdirSync(run)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => Number(readFileSync(path.join(run, f), 'utf8').trim()))
+    .filter((pid) => pid > 0);
+}
+
 /** Peak and current RSS of a process, MiB (VmHWM, VmRSS). */
 function rss(pid: number): { peak: number; now: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -249,13 +270,18 @@ interface RateResult {
   readonly putsPerSecond: number;
   readonly latency: Latencies;
   readonly putLatency: Latencies;
+  /** CPU ms per replica: the engine's, and the lab daemons' (gateways, OSD, mon) together. */
+  readonly engineCpuMs: number;
+  readonly labCpuMs: number;
 }
 
 /**
  * 4 KiB PUTs to `src` on zone a at `rate` per second for `seconds`, open loop; each replica's
  * latency runs from the start of its PUT to zone b's notification of the engine's copy.
  */
-async function drive(a: S3Client, src: string, dst: string, visibility: Visibility, rate: number, seconds: number, prefix: string): Promise<RateResult> {
+async function drive(a: S3Client, src: string, dst: string, visibility: Visibility, rate: number, seconds: number, prefix: string, enginePid: number): Promise<RateResult> {
+  const cpu = (): { engine: number; lab: number } => ({ engine: cpuSeconds(enginePid), lab: labPids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) });
+  const cpu0 = cpu();
   const body = Buffer.alloc(4096, 'replicate bench ');
   const total = Math.round(rate * seconds);
   const starts = new Map<string, number>();
@@ -290,7 +316,10 @@ async function drive(a: S3Client, src: string, dst: string, visibility: Visibili
     ms.push(at - started);
     last = Math.max(last, at);
   }
+  const cpu1 = cpu();
   return {
+    engineCpuMs: ((cpu1.engine - cpu0.engine) * 1000) / Math.max(1, ms.length),
+    labCpuMs: ((cpu1.lab - cpu0.lab) * 1000) / Math.max(1, ms.length),
     target: rate,
     sent: total,
     failedPuts,
@@ -306,7 +335,7 @@ const f0 = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '-');
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 function rateRow(label: string, r: RateResult): string {
-  return `| ${label} | ${r.target} | ${f1(r.putsPerSecond)} | ${f1(r.eventsPerSecond)} | ${f0(r.latency.p50)} | ${f0(r.latency.p99)} | ${f0(r.latency.max)} | ${f0(r.putLatency.p50)} | ${r.missing} | ${r.failedPuts} |`;
+  return `| ${label} | ${r.target} | ${f1(r.putsPerSecond)} | ${f1(r.eventsPerSecond)} | ${f0(r.latency.p50)} | ${f0(r.latency.p99)} | ${f0(r.latency.max)} | ${f0(r.putLatency.p50)} | ${r.missing} | ${r.failedPuts} | ${f1(r.engineCpuMs)} | ${f1(r.labCpuMs)} |`;
 }
 
 export async function runReplicateBench(): Promise<void> {
@@ -400,10 +429,10 @@ export async function runReplicateBench(): Promise<void> {
 
   // 2. Steady rate over HTTP push and over Kafka.
   log(`[steady] ${RATE}/s for ${SECONDS} s over HTTP push`);
-  const steadyHttp = await drive(a, srcH, dstH, visibility, RATE, SECONDS, 'steady');
+  const steadyHttp = await drive(a, srcH, dstH, visibility, RATE, SECONDS, 'steady', pid);
   log(`[steady] http: ${f1(steadyHttp.eventsPerSecond)} events/s, p50 ${f0(steadyHttp.latency.p50)} ms, p99 ${f0(steadyHttp.latency.p99)} ms, missing ${steadyHttp.missing}`);
   log(`[steady] ${RATE}/s for ${SECONDS} s over Kafka`);
-  const steadyKafka = await drive(a, srcK, dstK, visibility, RATE, SECONDS, 'steady');
+  const steadyKafka = await drive(a, srcK, dstK, visibility, RATE, SECONDS, 'steady', pid);
   log(`[steady] kafka: ${f1(steadyKafka.eventsPerSecond)} events/s, p50 ${f0(steadyKafka.latency.p50)} ms, p99 ${f0(steadyKafka.latency.p99)} ms, missing ${steadyKafka.missing}`);
 
   // 3. Ramp over HTTP push until a step fails.
@@ -411,7 +440,7 @@ export async function runReplicateBench(): Promise<void> {
   let sustained: number | undefined;
   for (const rate of RATES) {
     log(`[ramp] ${rate}/s for ${STEP_SECONDS} s over HTTP push`);
-    const r = await drive(a, srcH, dstH, visibility, rate, STEP_SECONDS, `ramp-${rate}`);
+    const r = await drive(a, srcH, dstH, visibility, rate, STEP_SECONDS, `ramp-${rate}`, pid);
     ramp.push(r);
     const ok = r.missing === 0 && r.failedPuts === 0 && r.latency.p99 < 1000 && r.putsPerSecond >= 0.95 * rate && r.eventsPerSecond >= 0.95 * rate;
     log(`[ramp] ${rate}/s: ${f1(r.eventsPerSecond)} events/s, p99 ${f0(r.latency.p99)} ms, missing ${r.missing}: ${ok ? 'sustained' : 'not sustained'}`);
@@ -489,7 +518,7 @@ export async function runReplicateBench(): Promise<void> {
   }
   console.log(`\nratios of medians (multisite / bucketbridge, > 1 means bucketbridge is faster): HTTP push ${(msA.p50 / httpA.p50).toFixed(2)}, Kafka ${(msA.p50 / kafkaA.p50).toFixed(2)}`);
   console.log(`\nRates: 4 KiB PUTs, open loop; latency from PUT start to zone b's notification of the replica; engine concurrency ${CONCURRENCY}\n`);
-  console.log('| run | target /s | PUTs /s | replicas /s | p50 ms | p99 ms | max ms | PUT p50 ms | missing | failed PUTs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| run | target /s | PUTs /s | replicas /s | p50 ms | p99 ms | max ms | PUT p50 ms | missing | failed PUTs | engine CPU ms / replica | lab CPU ms / replica |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(rateRow(`steady, HTTP push, ${SECONDS} s`, steadyHttp));
   console.log(rateRow(`steady, Kafka, ${SECONDS} s`, steadyKafka));
   for (const r of ramp) console.log(rateRow(`ramp, HTTP push, ${STEP_SECONDS} s`, r));
