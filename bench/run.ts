@@ -378,6 +378,8 @@ const USAGE = `usage: npm run bench
 Runs the benchmark on the lab gateway (started if it is not running): about 20 minutes, plus about
 17 the first time, to seed the no-op dataset. It takes no arguments; environment: BENCH_CONCURRENCY
 (default 16), BENCH_REPEAT (default 3), CEPHLAB_PORT and CEPHLAB_DIR. See docs/benchmarks.md.
+npm run bench -- replicate: bucketbridge replicate against the gateway's multisite replication
+instead (bench/replicate.ts, about 10 minutes, on a two-zone lab of its own).
 `;
 
 /** A mistyped `npm run bench -- --help` must not start a 20-minute run that fills the gateway. */
@@ -393,7 +395,16 @@ function argumentsAllowRun(): boolean {
   }
 }
 
-if (argumentsAllowRun()) {
+// `npm run bench -- replicate`: the replicate bench (bench/replicate.ts, docs/benchmarks.md) instead.
+if (process.argv[2] === 'replicate') {
+  import('./replicate')
+    .then((m) => m.runReplicateBench())
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+} else if (argumentsAllowRun()) {
   main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);

@@ -18,9 +18,10 @@ export interface ShutdownWords {
 /**
  * The signal handler of a long-running command (STYLE rule 11). First signal: stop intake, let the
  * work in flight drain until `drainSeconds`, then abort it. Second signal: abort at once. The
- * handler's promise settles when the stop it started has.
+ * handler's promise settles when the stop it started has. `source-lost` is replicate's own cause
+ * (a source gave up its broker), logged in place of a signal's name.
  */
-export function drainOnSignal(target: Stoppable, logger: Logger, drainSeconds: number, words: ShutdownWords): (signal: NodeJS.Signals) => Promise<void> {
+export function drainOnSignal(target: Stoppable, logger: Logger, drainSeconds: number, words: ShutdownWords): (signal: NodeJS.Signals | 'source-lost') => Promise<void> {
   let signalled = false;
   return async (signal) => {
     if (signalled) {

@@ -18,6 +18,13 @@ export interface ReplicateConfig {
   readonly listen?: string;
   /** On SIGTERM, how long work in flight may finish. @default 30 */
   readonly drainSeconds: number;
+  /**
+   * How long a source may stay not ready (its broker unreachable, its consumer crashed) before the
+   * engine gives it up: it then drains like on SIGTERM and exits 1, so that its supervisor
+   * restarts it. A closed AMQP connection or a Kafka consumer that will not restart is given up at
+   * once. @default 60
+   */
+  readonly sourceLostSeconds: number;
 }
 
 export interface RetryConfig {
@@ -73,6 +80,8 @@ export interface AmqpSourceConfig extends SourceBase {
   readonly deadLetterExchange: string;
   /** Unacknowledged messages held at once. @default 32 */
   readonly prefetch: number;
+  /** How often the queue's depth is read for `bucketbridge_replicate_consumer_lag_messages`. @default 10 */
+  readonly lagIntervalSeconds: number;
 }
 
 /** A Kafka consumer group on the bucket-notification topic; failures go to a DLQ topic. */
@@ -88,6 +97,11 @@ export interface KafkaSourceConfig extends SourceBase {
   readonly clientId: string;
   /** Start from the earliest offset when the group has none. @default true */
   readonly fromBeginning: boolean;
+  /**
+   * How often the group's committed offsets and the partitions' high watermarks are read (kafkajs
+   * admin) for the lag gauges; a failed read also marks the source not ready. @default 10
+   */
+  readonly lagIntervalSeconds: number;
 }
 
 /** An SQS queue that S3 (or SNS) delivers event notifications to. */
@@ -109,6 +123,12 @@ export interface SqsSourceConfig extends SourceBase {
   readonly maxMessages: number;
   /** @default 20 */
   readonly waitTimeSeconds: number;
+  /**
+   * How often the queue's `ApproximateNumberOfMessages` and `ApproximateNumberOfMessagesNotVisible`
+   * are read for the backlog gauges. @default 10
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
+   */
+  readonly lagIntervalSeconds: number;
 }
 
 export type EventSourceConfig = HttpSourceConfig | AmqpSourceConfig | KafkaSourceConfig | SqsSourceConfig;
@@ -134,7 +154,18 @@ export interface RouteConfig {
   readonly compareTags: boolean;
   /** Also compare user metadata and content headers. @default false */
   readonly compareMetadata: boolean;
+  /**
+   * Loop guard by metadata marker: every copy this route writes carries the user metadata
+   * `x-amz-meta-bucketbridge-replica: <replicaMarker>` (`REPLICA_MARKER_METADATA`), and an event
+   * whose source object carries that metadata (with any value: it is some route's replica) is
+   * skipped. @default - copies are not marked and marked objects are replicated like any other
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html#UserMetadata
+   */
+  readonly replicaMarker?: string;
 }
+
+/** The user-metadata name (`x-amz-meta-` + this) of the loop-guard marker a route's copies carry. */
+export const REPLICA_MARKER_METADATA = 'bucketbridge-replica';
 
 export interface BucketRef {
   readonly remote: string;
@@ -187,6 +218,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
               routingKey: { type: 'string', maxLength: 255 },
               deadLetterExchange: { type: 'string', minLength: 1, maxLength: 255 },
               prefetch: { type: 'integer', minimum: 1, maximum: 65535 },
+              lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
             },
           },
           {
@@ -202,6 +234,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
               deadLetterTopic: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$', description: "a Kafka topic name (letters, digits, '.', '_', '-')" },
               clientId: { type: 'string', minLength: 1 },
               fromBeginning: { type: 'boolean' },
+              lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
             },
           },
           {
@@ -218,6 +251,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
               visibilityTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 43200 },
               maxMessages: { type: 'integer', minimum: 1, maximum: 10 },
               waitTimeSeconds: { type: 'integer', minimum: 0, maximum: 20 },
+              lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
             },
           },
         ],
@@ -240,6 +274,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
           ignorePrincipals: { type: 'array', items: { type: 'string', minLength: 1 } },
           compareTags: { type: 'boolean' },
           compareMetadata: { type: 'boolean' },
+          replicaMarker: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,128}$', description: "1-128 letters, digits, '.', '_', ':', '/' or '-' (an HTTP header value)" },
         },
       },
     },
@@ -260,6 +295,7 @@ export const REPLICATE_CONFIG_SCHEMA = {
     },
     listen: LISTEN,
     drainSeconds: { type: 'integer', minimum: 0 },
+    sourceLostSeconds: { type: 'integer', minimum: 1 },
   },
 } as const;
 
@@ -355,6 +391,7 @@ export function resolveReplicateConfig(doc: unknown, path = 'replicate config'):
     ignorePrincipals: r.ignorePrincipals ?? [],
     compareTags: r.compareTags ?? false,
     compareMetadata: r.compareMetadata ?? false,
+    replicaMarker: r.replicaMarker,
   }));
   unique(problems, 'sources', sources.map((s) => s.name));
   unique(problems, 'routes', routes.map((r) => r.name));
@@ -390,6 +427,7 @@ export function resolveReplicateConfig(doc: unknown, path = 'replicate config'):
     reconcile: { intervalSeconds: raw.reconcile?.intervalSeconds ?? 0, onStart: raw.reconcile?.onStart ?? false, mode: raw.reconcile?.mode ?? 'sync' },
     listen: raw.listen,
     drainSeconds: raw.drainSeconds ?? 30,
+    sourceLostSeconds: raw.sourceLostSeconds ?? 60,
   };
 }
 
@@ -420,6 +458,7 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         routingKey: s.routingKey ?? '#',
         deadLetterExchange: s.deadLetterExchange ?? `${s.queue}.dlx`,
         prefetch: s.prefetch ?? 32,
+        lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
       };
     case 'kafka':
       return {
@@ -432,6 +471,7 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         deadLetterTopic: s.deadLetterTopic ?? `${s.topic}.dlq`,
         clientId: s.clientId ?? 'bucketbridge',
         fromBeginning: s.fromBeginning ?? true,
+        lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
       };
     default:
       return {
@@ -445,6 +485,7 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         visibilityTimeoutSeconds: s.visibilityTimeoutSeconds ?? 60,
         maxMessages: s.maxMessages ?? 10,
         waitTimeSeconds: s.waitTimeSeconds ?? 20,
+        lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
       };
   }
 }
@@ -459,7 +500,7 @@ export interface RouteTarget {
 }
 
 /** Why an event was not applied on a route it matched. */
-export type GuardVerdict = 'apply' | 'ignored-principal';
+export type GuardVerdict = 'apply' | 'ignored-principal' | 'ignored-replica';
 
 /** The routes an event's bucket and key match, with the destination key of each. */
 export function routeTargets(routes: readonly RouteConfig[], record: Pick<S3EventRecord, 'bucket' | 'key'>): RouteTarget[] {
@@ -479,3 +520,14 @@ export function renderKeyPrefix(route: RouteConfig): string {
 export function guardVerdict(route: RouteConfig, record: Pick<S3EventRecord, 'principalId'>): GuardVerdict {
   return record.principalId !== undefined && route.ignorePrincipals.includes(record.principalId) ? 'ignored-principal' : 'apply';
 }
+
+/**
+ * Loop prevention by marker: on a route with `replicaMarker`, an object whose user metadata
+ * carries the marker (read from the HEAD the reconciliation makes anyway) is a replica written by
+ * a route, and its event is not applied. `metadata` is the S3 SDK's form: names without
+ * `x-amz-meta-`, lower case.
+ */
+export function markerVerdict(route: Pick<RouteConfig, 'replicaMarker'>, metadata: Readonly<Record<string, string>> | undefined): GuardVerdict {
+  return route.replicaMarker !== undefined && metadata?.[REPLICA_MARKER_METADATA] !== undefined ? 'ignored-replica' : 'apply';
+}
+

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPLICATE_CONFIG_SCHEMA, ValidationError, guardVerdict, resolveReplicateConfig, routeTargets } from '../../lib/model';
+import { REPLICATE_CONFIG_SCHEMA, REPLICA_MARKER_METADATA, ValidationError, guardVerdict, markerVerdict, resolveReplicateConfig, routeTargets } from '../../lib/model';
 
 const minimal = {
   sources: [{ name: 'rgw', type: 'http', listen: '127.0.0.1:8080' }],
@@ -29,11 +29,11 @@ describe('resolveReplicateConfig', () => {
         { name: 's', type: 'sqs', queueUrl: 'http://127.0.0.1:9324/000000000000/events' },
       ],
     });
-    expect(config).toMatchObject({ concurrency: 16, retry: { attempts: 5, baseDelayMs: 500 }, reconcile: { intervalSeconds: 0, onStart: false, mode: 'sync' }, drainSeconds: 30 });
+    expect(config).toMatchObject({ concurrency: 16, retry: { attempts: 5, baseDelayMs: 500 }, reconcile: { intervalSeconds: 0, onStart: false, mode: 'sync' }, drainSeconds: 30, sourceLostSeconds: 60 });
     expect(config.sources[0]).toEqual({ type: 'http', name: 'rgw', keyEncoding: 'auto', listen: '127.0.0.1:8080', path: '/' });
-    expect(config.sources[1]).toMatchObject({ routingKey: '#', deadLetterExchange: 'rep.dlx', prefetch: 32 });
-    expect(config.sources[2]).toMatchObject({ groupId: 'bucketbridge-replicate', deadLetterTopic: 'rgw.dlq', fromBeginning: true });
-    expect(config.sources[3]).toMatchObject({ visibilityTimeoutSeconds: 60, maxMessages: 10, waitTimeSeconds: 20 });
+    expect(config.sources[1]).toMatchObject({ routingKey: '#', deadLetterExchange: 'rep.dlx', prefetch: 32, lagIntervalSeconds: 10 });
+    expect(config.sources[2]).toMatchObject({ groupId: 'bucketbridge-replicate', deadLetterTopic: 'rgw.dlq', fromBeginning: true, lagIntervalSeconds: 10 });
+    expect(config.sources[3]).toMatchObject({ visibilityTimeoutSeconds: 60, maxMessages: 10, waitTimeSeconds: 20, lagIntervalSeconds: 10 });
     expect(config.routes[0]).toEqual({
       name: 'r1',
       source: { remote: 'lab', bucket: 'photos' },
@@ -124,5 +124,28 @@ describe('routeTargets and guardVerdict', () => {
     expect(guardVerdict(logs!, { principalId: 'lab' })).toBe('apply');
     expect(guardVerdict(all!, { principalId: 'replicator' })).toBe('apply');
     expect(guardVerdict(logs!, { principalId: undefined })).toBe('apply');
+  });
+});
+
+describe('markerVerdict', () => {
+  const route = (extra: Record<string, unknown>) =>
+    resolveReplicateConfig({ sources: [{ name: 'h', type: 'http', listen: '8080' }], routes: [{ name: 'r', source: 'a:src', destination: 'b:dst', ...extra }] }).routes[0]!;
+
+  it('skips objects that carry the marker, with any value, only on routes that set one', () => {
+    const marked = route({ replicaMarker: 'site-a' });
+    expect(marked.replicaMarker).toBe('site-a');
+    expect(REPLICA_MARKER_METADATA).toBe('bucketbridge-replica');
+    expect(markerVerdict(marked, { 'bucketbridge-replica': 'site-b' })).toBe('ignored-replica');
+    expect(markerVerdict(marked, { 'bucketbridge-replica': 'site-a', owner: 'me' })).toBe('ignored-replica');
+    expect(markerVerdict(marked, { owner: 'me' })).toBe('apply');
+    expect(markerVerdict(marked, undefined)).toBe('apply');
+    const unmarked = route({});
+    expect(unmarked.replicaMarker).toBeUndefined();
+    expect(markerVerdict(unmarked, { 'bucketbridge-replica': 'site-b' })).toBe('apply');
+  });
+
+  it('refuses a marker that is not a plain header value', () => {
+    expect(() => route({ replicaMarker: 'a b' })).toThrow(/'routes\[0\]\.replicaMarker' must be 1-128 letters, digits/);
+    expect(() => route({ replicaMarker: '' })).toThrow(ValidationError);
   });
 });

@@ -22,6 +22,9 @@ export interface ReplicateFlags {
   readonly retryDeadline: number;
 }
 
+/** After a source is lost: how long past `drainSeconds` the stop may take before the engine exits anyway. */
+const LOST_EXIT_GRACE_SECONDS = 10;
+
 /** Reads and validates a replicate configuration file (YAML or JSON). */
 export function loadReplicateConfig(file: string): ReplicateConfig {
   let text: string;
@@ -79,11 +82,13 @@ export async function runReplicate(flags: ReplicateFlags): Promise<number> {
     },
     logger,
     metrics,
-    // A source without its broker: drain the others and exit 1, so that the supervisor restarts us.
+    // A source without its broker: the one line that says why, then drain the others and exit 1,
+    // so that the supervisor restarts us. The exit is bounded even if a client hangs on its way out.
     onSourceLost: (reason) => {
-      logger.error({ reason }, 'a source lost its broker: stopping');
+      logger.fatal({ reason, drainSeconds: config.drainSeconds }, `a source lost its broker: draining, then exiting 1 so that the supervisor restarts the engine`);
       exitCode = 1;
-      void drain('SIGTERM').then(stopped);
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, (config.drainSeconds + LOST_EXIT_GRACE_SECONDS) * 1000).unref());
+      void Promise.race([drain('source-lost'), bound]).then(stopped);
     },
   });
   let server: Server | undefined;

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { renderKeyPrefix, sameServer, type ObjectEntry, type RemoteConfig, type RouteConfig } from '../../model';
+import { REPLICA_MARKER_METADATA, renderKeyPrefix, sameServer, type ObjectEntry, type RemoteConfig, type RouteConfig } from '../../model';
 import type { EngineContext } from '../context';
 import type { SourceChangedError } from '../errors';
 import type { Semaphore } from '../pool';
@@ -20,7 +20,8 @@ export interface RouteStore {
   tags(side: 'source' | 'destination', key: string): Promise<string>;
   /**
    * Copies the source object to the destination with its headers, metadata and tags, pinned to
-   * `head`'s ETag (a source that changes mid-copy is copied again from its new version).
+   * `head`'s ETag (a source that changes mid-copy is copied again from its new version). On a
+   * route with `replicaMarker` the copy also carries the marker in its user metadata.
    */
   copy(key: string, head: HeadResult): Promise<TransferOutcome>;
   /** Sets the destination object's tags (a URL-encoded query string; empty removes them all). */
@@ -93,7 +94,15 @@ export class RouteStores {
       ctx,
       tuning,
     );
-    const transferDeps: TransferDeps = { ctx, tuning, slots, serverSide: sameServer(src.config, dst.config), partConcurrency: 4, onSourceChanged };
+    const transferDeps: TransferDeps = {
+      ctx,
+      tuning,
+      slots,
+      serverSide: sameServer(src.config, dst.config),
+      partConcurrency: 4,
+      onSourceChanged,
+      stamp: route.replicaMarker === undefined ? undefined : { [REPLICA_MARKER_METADATA]: route.replicaMarker },
+    };
     const bucketOf = (side: 'source' | 'destination'): S3Bucket => (side === 'source' ? source : destination);
     return {
       async head(side, key) {
@@ -110,7 +119,7 @@ export class RouteStores {
       },
       async copy(key, head) {
         const entry: ObjectEntry = { key, size: head.size, etag: head.etag, modified: head.modified };
-        return transfer({ kind: 's3', bucket: source }, { kind: 's3', bucket: destination }, entry, transferDeps);
+        return transfer({ kind: 's3', bucket: source }, { kind: 's3', bucket: destination }, entry, transferDeps, head);
       },
       async putTags(key, tagging) {
         if (tagging === '') return destination.deleteTagging(key);

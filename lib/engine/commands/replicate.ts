@@ -2,9 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import {
+  REPLICA_MARKER_METADATA,
   RemoteConfigError,
   S3EventParseError,
   guardVerdict,
+  markerVerdict,
   parseS3EventMessage,
   remoteConfigFromEnv,
   renderKeyPrefix,
@@ -35,7 +37,10 @@ export interface ReplicatorOptions {
   readonly config: ReplicateConfig;
   /** Builds the event source for one source configuration (the CLI passes the real ones). */
   readonly createSource: (config: EventSourceConfig, deps: SourceDeps) => EventSource | Promise<EventSource>;
-  /** A source lost its broker for good (see `SourceDeps.lost`). @default - only logged */
+  /**
+   * A source lost its broker for good (see `SourceDeps.lost`), or stayed not ready for
+   * `sourceLostSeconds`. Called at most once. @default - nothing happens
+   */
   readonly onSourceLost?: (reason: string) => void;
   /** Where remotes are configured (`RCLONE_CONFIG_<REMOTE>_*`). @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -70,6 +75,10 @@ export class Replicator {
   private readonly sources: EventSource[] = [];
   private readonly reconcilers = new Set<SyncEngine>();
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** When each source (by name) was first seen not ready, since it last was. */
+  private readonly notReadySince = new Map<string, number>();
+  private lostReported = false;
   private reconciling: Promise<void> | undefined;
   private stopping = false;
   private started = false;
@@ -126,11 +135,14 @@ export class Replicator {
       const source = await this.options.createSource(sourceConfig, {
         logger: this.logger.child({ source: sourceConfig.name }),
         metrics: this.metrics,
-        lost: (reason) => this.options.onSourceLost?.(reason),
+        lost: (reason) => this.lost(reason),
       });
       await source.start((delivery) => this.handle(sourceConfig, delivery));
       this.sources.push(source);
     }
+    const lostAfterMs = this.config.sourceLostSeconds * 1000;
+    this.watchdog = setInterval(() => this.watch(lostAfterMs), Math.min(1000, lostAfterMs / 4));
+    this.watchdog.unref();
     const interval = this.config.reconcile.intervalSeconds;
     if (interval > 0) {
       this.reconcileTimer = setInterval(() => {
@@ -139,6 +151,26 @@ export class Replicator {
       this.reconcileTimer.unref();
     }
     this.logger.info('replicate running');
+  }
+
+  /** Gives up a source that has not been ready for `lostAfterMs` (its broker out of reach). */
+  private watch(lostAfterMs: number): void {
+    const now = Date.now();
+    for (const source of this.sources) {
+      if (source.ready()) {
+        this.notReadySince.delete(source.name);
+        continue;
+      }
+      const since = this.notReadySince.get(source.name) ?? now;
+      this.notReadySince.set(source.name, since);
+      if (now - since >= lostAfterMs) this.lost(`source '${source.name}' has not been ready for ${Math.round((now - since) / 1000)} s (sourceLostSeconds ${this.config.sourceLostSeconds})`);
+    }
+  }
+
+  private lost(reason: string): void {
+    if (this.lostReported || this.stopping) return;
+    this.lostReported = true;
+    this.options.onSourceLost?.(reason);
   }
 
   /** Every source consumes and the engine is not stopping. */
@@ -153,6 +185,7 @@ export class Replicator {
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.stopping = true;
     if (this.reconcileTimer !== undefined) clearInterval(this.reconcileTimer);
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
     if (options.abort === true) this.controller.abort(new StoppedError('replicate aborted'));
     for (const engine of this.reconcilers) void engine.stop({ abort: options.abort });
     await Promise.all([...this.sources.map((s) => s.stop()), this.reconciling]);
@@ -243,7 +276,9 @@ export class Replicator {
       await store.delete(key);
       return { outcome: 'deleted', bytes: 0 };
     }
-    if (dst !== undefined && src.size === dst.size && src.etag === dst.etag && (!route.compareMetadata || sameHeaders(src, dst))) {
+    // The source's current state is a replica some route wrote: its origin has it already.
+    if (markerVerdict(route, src.headers.Metadata) === 'ignored-replica') return { outcome: 'ignored-replica', bytes: 0 };
+    if (dst !== undefined && src.size === dst.size && src.etag === dst.etag && (!route.compareMetadata || sameHeaders(src, dst, route.replicaMarker !== undefined))) {
       if (!route.compareTags && !tagsChanged) return { outcome: 'in-step', bytes: 0 };
       const [srcTags, dstTags] = await Promise.all([store.tags('source', key), store.tags('destination', key)]);
       if (srcTags === dstTags) return { outcome: 'in-step', bytes: 0 };
@@ -312,12 +347,17 @@ export class Replicator {
   }
 }
 
-function sameHeaders(a: HeadResult, b: HeadResult): boolean {
+/** Same content headers and user metadata; `marked`: the destination's loop-guard marker does not count. */
+function sameHeaders(a: HeadResult, b: HeadResult, marked: boolean): boolean {
   const norm = (h: HeadResult): string =>
     JSON.stringify({
       ...h.headers,
       Expires: h.headers.Expires?.toISOString(),
-      Metadata: Object.fromEntries(Object.entries(h.headers.Metadata ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
+      Metadata: Object.fromEntries(
+        Object.entries(h.headers.Metadata ?? {})
+          .filter(([name]) => !marked || name !== REPLICA_MARKER_METADATA)
+          .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+      ),
     });
   return norm(a) === norm(b);
 }

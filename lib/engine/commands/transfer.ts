@@ -35,6 +35,16 @@ export interface TransferDeps {
   readonly partConcurrency: number;
   /** Called when the source of `key` changed mid-copy and its copy starts again from the new version. */
   readonly onSourceChanged: (key: string, err: SourceChangedError) => void;
+  /**
+   * User metadata added to every copy (replicate's loop-guard marker); a server-side copy then
+   * replaces the metadata (the source's own, plus these) instead of copying it. @default - none
+   */
+  readonly stamp?: Readonly<Record<string, string>>;
+}
+
+/** The source's headers with the copy's stamp added to its user metadata. */
+function stamped(headers: ObjectHeaders, stamp: Readonly<Record<string, string>> | undefined): ObjectHeaders {
+  return stamp === undefined ? headers : { ...headers, Metadata: { ...headers.Metadata, ...stamp } };
 }
 
 /**
@@ -43,20 +53,22 @@ export interface TransferDeps {
  * aborted and the object is copied again from the start, pinned to its new version, up to
  * `sourceChangeRestarts` times.
  */
-export async function transfer(source: Side, destination: Side, entry: ObjectEntry, deps: TransferDeps): Promise<TransferOutcome> {
+export async function transfer(source: Side, destination: Side, entry: ObjectEntry, deps: TransferDeps, head?: HeadResult): Promise<TransferOutcome> {
   if (source.kind === 'local') return fromLocal(source.directory, destination, entry, deps);
   let pinned = entry;
+  let known = head;
   for (let restarts = 0; ; restarts++) {
     try {
       if (destination.kind === 'local') return await download(source.bucket, destination.directory, pinned, deps);
       return deps.serverSide
-        ? await serverCopy(source.bucket, destination.bucket, pinned, deps)
+        ? await serverCopy(source.bucket, destination.bucket, pinned, deps, known)
         : await streamCopy(source.bucket, destination.bucket, pinned, deps);
     } catch (err) {
       if (!(err instanceof SourceChangedError) || restarts >= deps.tuning.sourceChangeRestarts) throw err;
       deps.onSourceChanged(entry.key, err);
       const now = await source.bucket.head(entry.key);
       pinned = { key: entry.key, size: now.size, etag: now.etag, modified: now.modified };
+      known = now;
     }
   }
 }
@@ -125,10 +137,18 @@ async function layoutOf(source: S3Bucket, entry: ObjectEntry, tuning: EngineTuni
  * ETag), else UploadPartCopy in the source's layout, so that a multipart source's copy has the
  * source's ETag and `--checksum` settles after it.
  */
-async function serverCopy(source: S3Bucket, destination: S3Bucket, entry: ObjectEntry, deps: TransferDeps): Promise<TransferOutcome> {
+async function serverCopy(source: S3Bucket, destination: S3Bucket, entry: ObjectEntry, deps: TransferDeps, known: HeadResult | undefined): Promise<TransferOutcome> {
   const plain = etagPartCount(entry.etag ?? '') === undefined;
   if (plain && entry.size <= deps.tuning.maxSinglePartBytes) {
-    const etag = await deps.slots.use(() => destination.copyFrom(source, entry.key, entry.key, entry.etag));
+    // A stamp replaces the metadata, so the source's headers are needed: those of the version the copy is pinned to.
+    let replace: { headers: ObjectHeaders; tagging: string } | undefined;
+    if (deps.stamp !== undefined) {
+      const head = known !== undefined && known.etag === entry.etag ? known : await source.head(entry.key);
+      if (head.etag !== entry.etag) throw new SourceChangedError(`source '${entry.key}' changed from ETag ${entry.etag} to ${head.etag} before its copy`);
+      const tagging = head.tagCount > 0 ? await deps.ctx.retry('GetObjectTagging', () => source.tagging(entry.key)) : '';
+      replace = { headers: stamped(head.headers, deps.stamp), tagging };
+    }
+    const etag = await deps.slots.use(() => destination.copyFrom(source, entry.key, entry.key, entry.etag, replace));
     // The condition held, so the copy is of the pinned version; an MD5 ETag must then be the same.
     if (contentMd5Of(entry.etag) !== undefined && etag !== entry.etag) {
       throw new SourceChangedError(`copy of '${entry.key}' has ETag ${etag}, its source was listed as ${entry.etag}`);
@@ -142,7 +162,7 @@ async function serverCopy(source: S3Bucket, destination: S3Bucket, entry: Object
     entry.key,
     layout.head.size,
     layout.partSize ?? layout.head.size,
-    layout.head.headers,
+    stamped(layout.head.headers, deps.stamp),
     tagging,
     deps,
     'UploadPartCopy',
@@ -166,7 +186,7 @@ async function streamCopy(source: S3Bucket, destination: S3Bucket, entry: Object
         const { body, head } = await source.get(entry.key, entry.etag);
         try {
           const tagging = head.tagCount > 0 ? await source.tagging(entry.key) : '';
-          await destination.put(entry.key, body, head.size, head.headers, tagging, md5);
+          await destination.put(entry.key, body, head.size, stamped(head.headers, deps.stamp), tagging, md5);
         } finally {
           body.destroy();
         }
@@ -181,7 +201,7 @@ async function streamCopy(source: S3Bucket, destination: S3Bucket, entry: Object
     entry.key,
     layout.head.size,
     layout.partSize ?? layout.head.size,
-    layout.head.headers,
+    stamped(layout.head.headers, deps.stamp),
     tagging,
     deps,
     'UploadPart',

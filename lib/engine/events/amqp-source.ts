@@ -2,9 +2,6 @@ import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqp
 import type { AmqpSourceConfig } from '../../model';
 import { EventSourceError, type DeliveryHandler, type EventSource, type SourceDeps } from './source';
 
-/** How often the queue's depth is read for the consumer-lag gauge. */
-const DEPTH_INTERVAL_MS = 5_000;
-
 /**
  * A RabbitMQ queue bound to the exchange RGW publishes to (`amqp-exchange`; RGW uses the topic
  * name as routing key). Declares the durable topic exchange (RGW needs it to exist), the queue
@@ -46,12 +43,13 @@ export class AmqpEventSource implements EventSource {
         username: username ?? 'guest',
         password: password ?? 'guest',
       });
-      this.model.on('error', (err: Error) => this.deps.logger.error({ err: err.message }, 'amqp connection error'));
+      // Only warnings here: the engine logs the one line that says why it stops (SourceDeps.lost).
+      this.model.on('error', (err: Error) => this.deps.logger.warn({ err: err.message }, 'amqp connection error'));
       this.model.on('close', () => {
         this.closed = true;
         if (!this.stopping) {
-          this.deps.logger.error('amqp connection closed unexpectedly; unacknowledged messages go back to the queue');
-          this.deps.lost?.(`source '${this.name}': the AMQP connection closed`);
+          this.deps.logger.warn('amqp connection closed unexpectedly; unacknowledged messages go back to the queue');
+          this.deps.lost?.(`source '${this.name}': the AMQP connection to ${url.host} closed`);
         }
       });
       const ch = await this.model.createChannel();
@@ -75,7 +73,7 @@ export class AmqpEventSource implements EventSource {
       await this.model?.close().catch(() => undefined);
       throw new EventSourceError(`source '${this.name}': cannot consume queue '${c.queue}' on ${url.host}: ${(err as Error).message}`);
     }
-    this.depthTimer = setInterval(() => void this.readDepth(), DEPTH_INTERVAL_MS);
+    this.depthTimer = setInterval(() => void this.readDepth(), c.lagIntervalSeconds * 1000);
     this.depthTimer.unref();
     this.deps.logger.info({ queue: c.queue, exchange: c.exchange, deadLetterExchange: c.deadLetterExchange }, 'amqp source consuming');
   }

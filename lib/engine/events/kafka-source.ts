@@ -1,9 +1,12 @@
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import type { KafkaSourceConfig } from '../../model';
 import { EventSourceError, type Verdict, type DeliveryHandler, type EventSource, type SourceDeps } from './source';
 
 /** Heartbeats while a batch is worked on, well inside the session timeout (30 s). */
 const HEARTBEAT_MS = 3_000;
+
+/** A read of the group's offsets still unanswered after this long marks the source not ready. */
+const LAG_READ_TIMEOUT_MS = 5_000;
 
 /**
  * A Kafka consumer group on the bucket-notification topic (kafkajs: Kafka 0.10 and later,
@@ -16,8 +19,16 @@ export class KafkaEventSource implements EventSource {
   readonly name: string;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private readingLag: Promise<void> | undefined;
+  private lagReadStarted = 0;
   private running = false;
   private stopping = false;
+  /** The consumer has not crashed since it last fetched or joined the group. */
+  private consuming = true;
+  /** The last read of the group's offsets reached the brokers. */
+  private reachable = true;
 
   constructor(
     private readonly config: KafkaSourceConfig,
@@ -41,10 +52,10 @@ export class KafkaEventSource implements EventSource {
       retry: { retries: 8 },
     });
     try {
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: c.deadLetterTopic }], waitForLeaders: true });
-      await admin.disconnect();
+      // No retries of its own: a failed read of the offsets says the brokers are out of reach, now.
+      this.admin = kafka.admin({ retry: { retries: 0 } });
+      await this.admin.connect();
+      await this.admin.createTopics({ topics: [{ topic: c.deadLetterTopic }], waitForLeaders: true });
       this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await this.producer.connect();
       this.consumer = kafka.consumer({ groupId: c.groupId });
@@ -56,9 +67,12 @@ export class KafkaEventSource implements EventSource {
     }
     const consumer = this.consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      log.error({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed');
+      this.consuming = false;
+      log.warn({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed');
       if (!payload.restart && !this.stopping) this.deps.lost?.(`source '${this.name}': the Kafka consumer crashed: ${payload.error.message}`);
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.consuming = true));
+    consumer.on(consumer.events.FETCH, () => (this.consuming = true));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -75,15 +89,60 @@ export class KafkaEventSource implements EventSource {
           if (last !== undefined && isRunning() && !isStale()) {
             await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
           }
-          const lag = batch.offsetLag();
-          this.deps.metrics.consumerLag.set({ source: this.name }, Number(lag));
+          if (last !== undefined) {
+            const lag = BigInt(batch.highWatermark) - (BigInt(last) + 1n);
+            this.deps.metrics.partitionLag.set({ source: this.name, partition: String(batch.partition) }, Number(lag > 0n ? lag : 0n));
+          }
         } finally {
           clearInterval(beat);
         }
       },
     });
     this.running = true;
+    this.lagTimer = setInterval(() => {
+      if (this.readingLag === undefined) {
+        this.lagReadStarted = Date.now();
+        this.readingLag = this.readLag().finally(() => (this.readingLag = undefined));
+      } else if (Date.now() - this.lagReadStarted > LAG_READ_TIMEOUT_MS) {
+        // A broker shutting down may hold the connection open without answering until kafkajs' request timeout (30 s).
+        this.unreachable(`no answer to the offsets read in ${LAG_READ_TIMEOUT_MS / 1000} s`);
+      }
+    }, c.lagIntervalSeconds * 1000);
+    this.lagTimer.unref();
     log.info({ topic: c.topic, groupId: c.groupId, deadLetterTopic: c.deadLetterTopic }, 'kafka source consuming');
+  }
+
+  /**
+   * The group's lag on every partition of the topic: the high watermark minus the committed
+   * offset (or, before the group commits, minus where it starts: the low watermark with
+   * `fromBeginning`, else the high one). The same for every replica of the group.
+   */
+  private async readLag(): Promise<void> {
+    const c = this.config;
+    const admin = this.admin as Admin;
+    try {
+      const [ends, groups] = await Promise.all([admin.fetchTopicOffsets(c.topic), admin.fetchOffsets({ groupId: c.groupId, topics: [c.topic] })]);
+      const committed = new Map((groups.find((g) => g.topic === c.topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      let total = 0n;
+      for (const p of ends) {
+        const high = BigInt(p.high);
+        const at = committed.get(p.partition) ?? -1n;
+        const from = at >= 0n ? at : c.fromBeginning ? BigInt(p.low) : high;
+        const lag = high > from ? high - from : 0n;
+        this.deps.metrics.partitionLag.set({ source: this.name, partition: String(p.partition) }, Number(lag));
+        total += lag;
+      }
+      this.deps.metrics.consumerLag.set({ source: this.name }, Number(total));
+      if (!this.reachable) this.deps.logger.info('kafka brokers reachable again');
+      this.reachable = true;
+    } catch (err) {
+      this.unreachable((err as Error).message);
+    }
+  }
+
+  private unreachable(why: string): void {
+    if (this.reachable && !this.stopping) this.deps.logger.warn({ err: why }, 'cannot read the kafka group offsets: source not ready');
+    this.reachable = false;
   }
 
   private async deliver(topic: string, partition: number, message: KafkaMessage, handler: DeliveryHandler): Promise<Verdict> {
@@ -114,15 +173,19 @@ export class KafkaEventSource implements EventSource {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.lagTimer !== undefined) clearInterval(this.lagTimer);
+    await this.readingLag;
     await this.disconnect();
   }
 
   private async disconnect(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
   }
 
+  /** Consuming, not crashed since, and the brokers answered the last read of the offsets. */
   ready(): boolean {
-    return this.running && !this.stopping;
+    return this.running && !this.stopping && this.consuming && this.reachable;
   }
 }

@@ -24,6 +24,7 @@ export class SqsEventSource implements EventSource {
   private readonly client: SQSClient;
   private readonly polling = new AbortController();
   private loop: Promise<void> | undefined;
+  private backlogTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private healthy = false;
 
@@ -43,6 +44,9 @@ export class SqsEventSource implements EventSource {
     }
     this.healthy = true;
     this.loop = this.poll(handler);
+    void this.readBacklog();
+    this.backlogTimer = setInterval(() => void this.readBacklog(), this.config.lagIntervalSeconds * 1000);
+    this.backlogTimer.unref();
     this.deps.logger.info({ queueUrl: this.config.queueUrl, deadLetterQueueUrl: this.config.deadLetterQueueUrl }, 'sqs source polling');
   }
 
@@ -105,8 +109,26 @@ export class SqsEventSource implements EventSource {
     }
   }
 
+  /** The queue's backlog: messages waiting (visible) and received but not yet deleted (not visible). */
+  private async readBacklog(): Promise<void> {
+    try {
+      const out = await this.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: this.config.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        { abortSignal: this.polling.signal },
+      );
+      const visible = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+      const notVisible = Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      this.deps.metrics.queueMessages.set({ source: this.name, state: 'visible' }, visible);
+      this.deps.metrics.queueMessages.set({ source: this.name, state: 'not-visible' }, notVisible);
+      this.deps.metrics.consumerLag.set({ source: this.name }, visible);
+    } catch (err) {
+      if (!this.stopping) this.deps.logger.debug({ err: describeError(err) }, 'could not read the queue backlog');
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.backlogTimer !== undefined) clearInterval(this.backlogTimer);
     this.polling.abort();
     await this.loop;
     this.client.destroy();

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { EngineMetrics } from './metrics';
 
 /** How one key on one route ended; the only values of the `outcome` label. */
-export type KeyOutcome = 'copied' | 'deleted' | 'in-step' | 'absent' | 'ignored-principal' | 'failed';
+export type KeyOutcome = 'copied' | 'deleted' | 'in-step' | 'absent' | 'ignored-principal' | 'ignored-replica' | 'failed';
 
 /** Why a message went to the dead-letter queue; the only values of the `reason` label. */
 export type DeadLetterReason = 'poison' | 'failed';
@@ -27,6 +27,8 @@ export class ReplicateMetrics {
   readonly lag: Histogram<'source'>;
   readonly inFlight: Gauge;
   readonly consumerLag: Gauge<'source'>;
+  readonly partitionLag: Gauge<'source' | 'partition'>;
+  readonly queueMessages: Gauge<'source' | 'state'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -36,7 +38,7 @@ export class ReplicateMetrics {
     this.messages = counter('bucketbridge_replicate_messages_received_total', 'Messages received, by event source.', ['source']);
     this.events = counter('bucketbridge_replicate_events_received_total', 'S3 event records received, by source and action (created, removed, tagging).', ['source', 'action']);
     this.ignored = counter('bucketbridge_replicate_events_ignored_total', 'Records not acted on: test-event, unknown-event, replication-event, no-route.', ['source', 'reason']);
-    this.keys = counter('bucketbridge_replicate_keys_total', 'Keys reconciled by an event, by route and outcome (copied, deleted, in-step, absent, ignored-principal, failed).', ['route', 'outcome']);
+    this.keys = counter('bucketbridge_replicate_keys_total', 'Keys reconciled by an event, by route and outcome (copied, deleted, in-step, absent, ignored-principal, ignored-replica, failed).', ['route', 'outcome']);
     this.attempts = counter('bucketbridge_replicate_retries_total', 'Event reconciliations retried after a failure, by route.', ['route']);
     this.deadLettered = counter('bucketbridge_replicate_dead_lettered_total', 'Messages dead-lettered (or answered 5xx/4xx over HTTP), by source and reason (poison, failed).', ['source', 'reason']);
     this.bytes = counter('bucketbridge_replicate_bytes_total', 'Bytes copied by event reconciliation, by route.', ['route']);
@@ -52,8 +54,20 @@ export class ReplicateMetrics {
     this.inFlight = new Gauge({ name: 'bucketbridge_replicate_keys_in_flight', help: 'Keys being reconciled now.', registers: [registry] });
     this.consumerLag = new Gauge({
       name: 'bucketbridge_replicate_consumer_lag_messages',
-      help: 'Messages waiting at the source, where the client can tell (AMQP queue depth, Kafka offset lag).',
+      help: "Messages waiting at the source: AMQP queue depth, the Kafka group's lag summed over the topic's partitions, SQS ApproximateNumberOfMessages.",
       labelNames: ['source'],
+      registers: [registry],
+    });
+    this.partitionLag = new Gauge({
+      name: 'bucketbridge_replicate_kafka_partition_lag_messages',
+      help: "Kafka: the partition's high watermark minus the group's committed offset, by source and partition.",
+      labelNames: ['source', 'partition'],
+      registers: [registry],
+    });
+    this.queueMessages = new Gauge({
+      name: 'bucketbridge_replicate_sqs_messages',
+      help: 'SQS: ApproximateNumberOfMessages (state=visible) and ApproximateNumberOfMessagesNotVisible (state=not-visible), by source.',
+      labelNames: ['source', 'state'],
       registers: [registry],
     });
   }

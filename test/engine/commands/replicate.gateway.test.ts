@@ -5,11 +5,18 @@
  * plain and SNS-wrapped. Every transport replays the same writes, and the destination must end up
  * equal to the source object for object, headers, metadata and tags included.
  */
-import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { GetObjectTaggingCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import amqp from 'amqplib';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Replicator } from '../../../lib/engine/commands/replicate';
+import type { Delivery, EventSource } from '../../../lib/engine/events/source';
+import { ReplicateMetrics } from '../../../lib/engine/observability/replicate-metrics';
+import { resolveReplicateConfig } from '../../../lib/model';
+import { describeObject, listAll, objectMd5 } from '../fixtures';
 import { brokers, type Brokers } from '../../support/brokers';
 import { createBucket, gateway, rcloneEnv, s3, type Gateway } from '../../support/gateway';
 import {
@@ -251,6 +258,47 @@ describe('replicate from SQS (ElasticMQ)', () => {
     } finally {
       await replicator.stop();
       sqs.destroy();
+    }
+  });
+});
+
+describe('replicate with a replica marker on one gateway', () => {
+  it('marks server-side copies (CopyObject and multipart part copies) and keeps every other header, metadata and tag', async () => {
+    const src = await createBucket('rep-mark-src');
+    const dst = await createBucket('rep-mark-dst');
+    await client.send(
+      new PutObjectCommand({ Bucket: src, Key: 'small.txt', Body: 'small', ContentType: 'text/plain', CacheControl: 'max-age=9', Metadata: { owner: 'me' }, Tagging: 't=1' }),
+    );
+    const MiB = 1024 * 1024;
+    await new Upload({ client, params: { Bucket: src, Key: 'parts.bin', Body: randomBytes(11 * MiB), Metadata: { kind: 'multipart' }, ContentType: 'application/x-parts' }, partSize: 5 * MiB }).done();
+    // Replicas of another route: skipped, never copied.
+    await client.send(new PutObjectCommand({ Bucket: src, Key: 'replica.txt', Body: 'r', Metadata: { 'bucketbridge-replica': 'elsewhere' } }));
+    const config = resolveReplicateConfig({
+      sources: [{ name: 'h', type: 'http', listen: '127.0.0.1:0' }],
+      routes: [{ name: 'r', source: `lab:${src}`, destination: `lab:${dst}`, replicaMarker: 'lab-src', compareMetadata: true }],
+    });
+    const metrics = new ReplicateMetrics();
+    const idle: EventSource = { name: 'h', start: async () => undefined, stop: async () => undefined, ready: () => true };
+    const replicator = new Replicator({ config, env, metrics, createSource: () => idle });
+    await replicator.start();
+    try {
+      const event = (key: string): Delivery => ({
+        body: Buffer.from(JSON.stringify({ Records: [{ eventSource: 'ceph:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: src }, object: { key } } }] })),
+      });
+      for (const key of ['small.txt', 'parts.bin', 'replica.txt']) expect(await replicator.handle(config.sources[0]!, event(key))).toBe('done');
+      for (const key of ['small.txt', 'parts.bin']) {
+        const want = await describeObject(client, src, key);
+        expect(await describeObject(client, dst, key), key).toEqual({ ...want, Metadata: { ...(want.Metadata as object), 'bucketbridge-replica': 'lab-src' } });
+        expect(await objectMd5(client, dst, key), key).toBe(await objectMd5(client, src, key));
+      }
+      expect((await listAll(client, dst)).map((o) => o.key).sort()).toEqual(['parts.bin', 'small.txt']);
+      // The marker is no difference: a second event finds the copy in step.
+      expect(await replicator.handle(config.sources[0]!, event('small.txt'))).toBe('done');
+      expect(await metricValue(metrics, 'bucketbridge_replicate_keys_total', { route: 'r', outcome: 'copied' })).toBe(2);
+      expect(await metricValue(metrics, 'bucketbridge_replicate_keys_total', { route: 'r', outcome: 'in-step' })).toBe(1);
+      expect(await metricValue(metrics, 'bucketbridge_replicate_keys_total', { route: 'r', outcome: 'ignored-replica' })).toBe(1);
+    } finally {
+      await replicator.stop();
     }
   });
 });

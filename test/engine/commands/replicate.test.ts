@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reconcileScope } from '../../../lib/engine/commands/replicate';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Replicator, reconcileScope } from '../../../lib/engine/commands/replicate';
+import type { EventSource } from '../../../lib/engine/events/source';
+import { resolveReplicateConfig } from '../../../lib/model';
 import { errorLine, runCli } from '../run-cli';
 
 describe('reconcileScope', () => {
@@ -69,5 +72,54 @@ describe('bucketbridge replicate --check-config', () => {
     const result = await runCli(['replicate', '--config', file]);
     expect(result.code).toBe(2);
     expect(errorLine(result)).toMatch(/is not YAML or JSON/);
+  });
+});
+
+describe('Replicator source watchdog', () => {
+  const remotes = {
+    RCLONE_CONFIG_A_TYPE: 's3',
+    RCLONE_CONFIG_A_PROVIDER: 'Ceph',
+    RCLONE_CONFIG_A_ENDPOINT: 'http://127.0.0.1:9',
+    RCLONE_CONFIG_A_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    RCLONE_CONFIG_A_SECRET_ACCESS_KEY: 'not-a-secret',
+  };
+  const config = resolveReplicateConfig({
+    sources: [
+      { name: 'flaky', type: 'http', listen: '127.0.0.1:0' },
+      { name: 'gone', type: 'http', listen: '127.0.0.1:1' },
+    ],
+    routes: [{ name: 'r', source: 'a:src', destination: 'a:dst' }],
+    sourceLostSeconds: 1,
+  });
+
+  it('gives up a source that stays not ready for sourceLostSeconds, once, and not one that recovers in time', async () => {
+    let flakyReady = true;
+    let goneReady = true;
+    const source = (name: string, ready: () => boolean): EventSource => ({ name, start: async () => undefined, stop: async () => undefined, ready });
+    const lost: { reason: string; at: number }[] = [];
+    const replicator = new Replicator({
+      config,
+      env: remotes,
+      createSource: (c) => (c.name === 'flaky' ? source('flaky', () => flakyReady) : source('gone', () => goneReady)),
+      onSourceLost: (reason) => lost.push({ reason, at: Date.now() }),
+    });
+    await replicator.start();
+    try {
+      expect(replicator.ready()).toBe(true);
+      const since = Date.now();
+      flakyReady = false;
+      goneReady = false;
+      expect(replicator.ready()).toBe(false);
+      await sleep(600);
+      flakyReady = true;
+      await sleep(1_600);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]?.reason).toMatch(/^source 'gone' has not been ready for [12] s \(sourceLostSeconds 1\)$/);
+      expect(lost[0]!.at - since).toBeGreaterThanOrEqual(1_000);
+      await sleep(1_200);
+      expect(lost).toHaveLength(1);
+    } finally {
+      await replicator.stop();
+    }
   });
 });
