@@ -37,7 +37,7 @@ export interface ReplicatorOptions {
   readonly createSource: (config: EventSourceConfig, deps: SourceDeps) => EventSource | Promise<EventSource>;
   /** A source lost its broker for good (see `SourceDeps.lost`). @default - only logged */
   readonly onSourceLost?: (reason: string) => void;
-  /** Where remotes are configured (`RCLONE_CONFIG_<REMOTE>_*`). @default process.env */
+  /** Where remotes (`RCLONE_CONFIG_<REMOTE>_*`) and the sources' credential variables are read. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default - a silent logger */
   readonly logger?: Logger;
@@ -127,6 +127,7 @@ export class Replicator {
         logger: this.logger.child({ source: sourceConfig.name }),
         metrics: this.metrics,
         lost: (reason) => this.options.onSourceLost?.(reason),
+        env: this.options.env,
       });
       await source.start((delivery) => this.handle(sourceConfig, delivery));
       this.sources.push(source);

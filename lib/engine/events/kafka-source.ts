@@ -18,7 +18,7 @@ export interface KafkaSecurityOptions {
  * every field that cannot be honoured (an unreadable CA file, an unset variable); the values of the
  * credential variables never appear in it.
  */
-export function kafkaSecurityOptions(config: KafkaSourceConfig, env: NodeJS.ProcessEnv = process.env): KafkaSecurityOptions {
+export function kafkaSecurityOptions(config: KafkaSourceConfig, env: Readonly<Record<string, string | undefined>> = process.env): KafkaSecurityOptions {
   const problems: string[] = [];
   let ssl: ConnectionOptions | boolean | undefined;
   if (config.tls) {
@@ -71,7 +71,7 @@ export class KafkaEventSource implements EventSource {
   async start(handler: DeliveryHandler): Promise<void> {
     const c = this.config;
     const log = this.deps.logger;
-    const security = kafkaSecurityOptions(c);
+    const security = kafkaSecurityOptions(c, this.deps.env);
     const kafka = new Kafka({
       clientId: c.clientId,
       brokers: [...c.brokers],
