@@ -92,14 +92,17 @@ export const NATIVE_NAMES = {
   awsRemote: 'aws',
   kafkaSource: 'ceph-notifications',
   sqsSource: 'aws-notifications',
+  /** Variables the Kafka source's SASL user name and password are read from (Secret key references). */
+  kafkaSaslUsernameEnv: 'KAFKA_SASL_USERNAME',
+  kafkaSaslPasswordEnv: 'KAFKA_SASL_PASSWORD',
 } as const;
 
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /**
  * Resolves `native` and checks what the engine cannot do with the shared props: Camel-only props,
- * Kafka TLS/SASL (the engine's Kafka source speaks plaintext), prefix mappings that replace rather
- * than prepend, filters a reconcile pass cannot honour, and the SQS account.
+ * prefix mappings that replace rather than prepend, filters a reconcile pass cannot honour, and the
+ * SQS account. Kafka TLS and SASL map onto the engine's `tls` and `sasl` (see `cephToAwsNative`).
  */
 export function resolveNativeEngine(
   problems: Problems,
@@ -109,11 +112,6 @@ export function resolveNativeEngine(
   const n = props.native;
   const camelOnly = "is a Camel K setting; leave it unset with engine 'native'";
   if (props.operatorId !== undefined) problems.add('operatorId', camelOnly, props.operatorId);
-  if (directions.cephToAws && props.kafka !== undefined) {
-    const plaintext = "is not supported by engine 'native': its Kafka source connects in plaintext without SASL (use a plaintext listener, or engine 'camel-k')";
-    if (props.kafka.useSSL === true) problems.add('kafka.useSSL', plaintext, props.kafka.useSSL);
-    if (props.kafka.sasl !== undefined) problems.add('kafka.sasl', plaintext, props.kafka.sasl.mechanism);
-  }
   if (directions.awsToCeph && props.aws.accountId === undefined) {
     problems.add('aws.accountId', "must be set for the aws-to-ceph direction with engine 'native' (the SQS queue URL names the account)", undefined);
   }
@@ -254,6 +252,11 @@ export function cephToAwsNative(r: ResolvedCamelReplicator, name: string): Nativ
         deadLetterTopic: kafka.deadLetterTopic,
         clientId: name,
         fromBeginning: true,
+        // TLS with Node's public CAs, verification on, as Camel's SSL/SASL_SSL uses the JVM's truststore.
+        ...(kafka.useSSL ? { tls: {} } : {}),
+        ...(kafka.sasl
+          ? { sasl: { mechanism: kafka.sasl.mechanism.toLowerCase(), usernameEnv: NATIVE_NAMES.kafkaSaslUsernameEnv, passwordEnv: NATIVE_NAMES.kafkaSaslPasswordEnv } }
+          : {}),
       },
     ],
     routes,
@@ -272,9 +275,17 @@ export function cephToAwsNative(r: ResolvedCamelReplicator, name: string): Nativ
     credentials: { kind: 'secret', ...keys },
     ...(r.aws.s3Endpoint !== undefined ? { forcePathStyle: true } : {}),
   };
+  // The SASL user and password by reference to the same Secret keys the CephBucketTopic uses.
+  const saslEnv: EnvVar[] = kafka.sasl
+    ? [
+        { name: NATIVE_NAMES.kafkaSaslUsernameEnv, valueFrom: { secretKeyRef: { name: kafka.sasl.secretName, key: kafka.sasl.usernameKey } } },
+        { name: NATIVE_NAMES.kafkaSaslPasswordEnv, valueFrom: { secretKeyRef: { name: kafka.sasl.secretName, key: kafka.sasl.passwordKey } } },
+      ]
+    : [];
   return plan(name, config, n, [
     ...remoteEnvironment(NATIVE_NAMES.cephRemote, ceph),
     ...remoteEnvironment(NATIVE_NAMES.awsRemote, aws),
+    ...saslEnv,
   ], [ceph, aws]);
 }
 
