@@ -24,7 +24,7 @@ usage() {
   cat >&2 <<EOF
 usage: $(basename "$0") <command> [broker...]
 
-  install   install RabbitMQ (apt, needs root) and resolve Kafka and ElasticMQ with Maven (~/.m2)
+  install   install RabbitMQ and openssl (apt, needs root) and resolve Kafka and ElasticMQ with Maven (~/.m2)
   start     start the brokers (idempotent); prints the env lines
   stop      stop the brokers started from BROKERS_DIR, keeping their data
   wipe      stop them and delete BROKERS_DIR
@@ -91,12 +91,13 @@ resolve() {
 }
 
 cmd_install() {
-  if ! command -v rabbitmq-server >/dev/null || ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
-    ((EUID == 0)) || die "install needs root to apt-get install rabbitmq-server, Java and Maven"
-    log "installing rabbitmq-server, Java 17 and Maven (apt)"
+  if ! command -v rabbitmq-server >/dev/null || ! command -v java >/dev/null || ! command -v mvn >/dev/null ||
+    ! command -v openssl >/dev/null; then
+    ((EUID == 0)) || die "install needs root to apt-get install rabbitmq-server, Java, Maven and openssl"
+    log "installing rabbitmq-server, Java 17, Maven and openssl (Kafka's test certificates) (apt)"
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      rabbitmq-server openjdk-17-jre-headless maven
+      rabbitmq-server openjdk-17-jre-headless maven openssl
   fi
   abs_dir
   resolve kafka
