@@ -2,15 +2,15 @@
  * The CamelReplicator's native engine with `kafka.useSSL` and `kafka.sasl`, run as synthesized
  * against Kafka's SASL_SSL listener (SCRAM-SHA-512): the on-prem chart's ConfigMap is written where
  * the Deployment mounts it, the container's environment is resolved from the Secrets it references
- * (the SASL user and password included), and the container's arguments run the engine's CLI. The
- * broker's private CA is given to Node as the pod's trust store would be (NODE_EXTRA_CA_CERTS): the
- * generated configuration keeps verification on. An RGW notification body, captured from the real
- * gateway, is produced over the authenticated listener and must be replicated.
+ * (the SASL user and password included), the broker's private CA is written where the
+ * `native.kafkaCaCertificate` Secret is mounted, and the container's arguments run the engine's CLI.
+ * An RGW notification body, captured from the real gateway, is produced over the authenticated
+ * listener and must be replicated.
  * Only Kafka is needed (scripts/brokers.sh start kafka), so this file does not share the heavy
  * setup of camel-replicator-native.gateway.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -62,15 +62,15 @@ beforeAll(async () => {
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   for (const arn of rgwTopics) await deleteTopic(gw, arn);
-  await removeNotifiedBuckets(client);
-  if (kafkaTopics.length > 0) {
+  if (client) await removeNotifiedBuckets(client);
+  if (kafka && kafkaTopics.length > 0) {
     const admin = kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: kafkaTopics }).catch(() => undefined);
     await admin.disconnect();
   }
-  client.destroy();
-  rmSync(scratch, { recursive: true, force: true });
+  client?.destroy();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -94,7 +94,7 @@ describe('CamelReplicator native over Kafka SASL_SSL', () => {
     const replicator = new CamelReplicator(app, 's3-replicator-native', {
       engine: 'native',
       directions: 'ceph-to-aws',
-      native: { image: 'ghcr.io/example/bucketbridge:test', metricsPort: METRICS_PORT, drainSeconds: 5 },
+      native: { image: 'ghcr.io/example/bucketbridge:test', metricsPort: METRICS_PORT, drainSeconds: 5, kafkaCaCertificate: { secretName: 'kafka-cluster-ca-cert' } },
       buckets: [{ cephBucket: src, awsBucket: dst }],
       ceph: { objectStoreName: 'lab', internalEndpoint: gw.endpoint, region: gw.region },
       kafka: { bootstrapServers: broker.brokers, topic, useSSL: true, sasl: { mechanism: 'SCRAM-SHA-512', secretName: 'kafka-user' } },
@@ -105,12 +105,20 @@ describe('CamelReplicator native over Kafka SASL_SSL', () => {
     const deployment = findByKind(onPrem, 'Deployment');
     const container = (field(deployment, 'spec.template.spec.containers') as Container[]).find((c) => c.name === NATIVE_CONTAINER) as Container;
 
-    // The kubelet's part: the ConfigMap at its mount path (only the listen address moved to loopback) and the Secret keys.
+    // The kubelet's part: the ConfigMap and the CA Secret at their mount paths (only the listen address
+    // moved to loopback), and the Secret keys as variables.
     const mount = container.volumeMounts.find((m) => m.name === 'config') as { mountPath: string };
+    const caMount = container.volumeMounts.find((m) => m.name === 'kafka-ca') as { mountPath: string };
+    const caVolume = (field(deployment, 'spec.template.spec.volumes') as Array<{ name: string; secret?: { secretName: string; items: Array<{ key: string; path: string }> } }>).find((v) => v.name === 'kafka-ca');
+    expect(caVolume?.secret).toEqual({ secretName: 'kafka-cluster-ca-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+    mkdirSync(path.join(scratch, 'kafka-ca'));
+    writeFileSync(path.join(scratch, 'kafka-ca', 'ca.crt'), readFileSync(broker.caFile));
     const configText = (findByKind(onPrem, 'ConfigMap', 'ceph-to-aws-replicator-config').data as Record<string, string>)['replicate.yaml'] as string;
-    const config = yaml.load(configText) as Record<string, unknown>;
-    expect((config.sources as Record<string, unknown>[])[0]).toMatchObject({ tls: {}, sasl: { mechanism: 'scram-sha-512' } });
-    writeFileSync(path.join(scratch, 'replicate.yaml'), yaml.dump({ ...config, listen: `127.0.0.1:${METRICS_PORT}` }));
+    const config = yaml.load(configText) as { sources: Array<Record<string, unknown>> } & Record<string, unknown>;
+    const source = config.sources[0] as Record<string, unknown>;
+    expect(source).toMatchObject({ tls: { caFile: `${caMount.mountPath}/ca.crt` }, sasl: { mechanism: 'scram-sha-512' } });
+    const mounted = { ...source, tls: { caFile: path.join(scratch, 'kafka-ca', 'ca.crt') } };
+    writeFileSync(path.join(scratch, 'replicate.yaml'), yaml.dump({ ...config, sources: [mounted], listen: `127.0.0.1:${METRICS_PORT}` }));
     const args = container.args.map((arg) => (arg.startsWith(`${mount.mountPath}/`) ? path.join(scratch, arg.slice(mount.mountPath.length + 1)) : arg));
     const secrets: Record<string, Record<string, string>> = {
       'rook-ceph-object-user-lab-s3-replicator': { AccessKey: gw.accessKeyId, SecretKey: gw.secretAccessKey },
@@ -150,7 +158,7 @@ describe('CamelReplicator native over Kafka SASL_SSL', () => {
     await producer.disconnect();
 
     child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_EXTRA_CA_CERTS: broker.caFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const engine = child;

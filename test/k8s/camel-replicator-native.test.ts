@@ -287,6 +287,19 @@ describe('CamelReplicator with engine native', () => {
     expect(Object.keys(envOf(containerOf(synth(props({ kafka })).onPrem))).filter((name) => name.startsWith('KAFKA_'))).toEqual([]);
   });
 
+  it("mounts the Kafka brokers' CA from a Secret and points the engine's tls.caFile at it", () => {
+    const kafka = { ...props().kafka!, useSSL: true };
+    const objects = synth(props({ kafka, native: { image: IMAGE, kafkaCaCertificate: { secretName: 'kafka-rciis-prod-cluster-ca-cert' } } })).onPrem;
+    expect((configOf(objects).sources as Record<string, unknown>[])[0]).toMatchObject({ tls: { caFile: '/etc/bucketbridge-kafka-ca/ca.crt' } });
+    expect(containerOf(objects).volumeMounts).toContainEqual({ name: 'kafka-ca', mountPath: '/etc/bucketbridge-kafka-ca', readOnly: true });
+    expect(field(findByKind(objects, 'Deployment'), 'spec.template.spec.volumes')).toContainEqual({
+      name: 'kafka-ca',
+      secret: { secretName: 'kafka-rciis-prod-cluster-ca-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+    });
+    const customKey = synth(props({ kafka, native: { image: IMAGE, kafkaCaCertificate: { secretName: 'kafka-ca', key: 'bundle.pem' } } })).onPrem;
+    expect((configOf(customKey).sources as Record<string, unknown>[])[0]).toMatchObject({ tls: { caFile: '/etc/bucketbridge-kafka-ca/bundle.pem' } });
+  });
+
   it('applies the native settings: image, replicas, concurrency, disruption budget, port, drain, log level, resources', () => {
     const tuned = synth(
       props({
@@ -364,6 +377,13 @@ describe('CamelReplicator with engine native: bad input', () => {
     expect(errorOf(props({ engine: 'camel-k' }))).toContain("'native' is only used with engine 'native'");
     expect(errorOf(props({ operatorId: 'camel-k-operator' }))).toContain("'operatorId' is a Camel K setting; leave it unset with engine 'native'");
     expect(errorOf(props({ engine: 'quarkus' as 'native' }))).toContain("'engine' must be 'camel-k' or 'native', got \"quarkus\"");
+  });
+
+  it("fails when the Kafka CA is given without TLS, or named badly", () => {
+    const message = errorOf(props({ native: { image: IMAGE, kafkaCaCertificate: { secretName: 'Bad_Name', key: 'ca crt' } } }));
+    expect(message).toContain("'native.kafkaCaCertificate' needs kafka.useSSL true and the ceph-to-aws direction");
+    expect(message).toContain("'native.kafkaCaCertificate.secretName' must be a Secret name, got \"Bad_Name\"");
+    expect(message).toContain("'native.kafkaCaCertificate.key' must be a Secret key, got \"ca crt\"");
   });
 
   it('fails when the AWS account of the queues is missing or malformed', () => {

@@ -49,10 +49,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const arn of rgwTopics) await deleteTopic(gw, arn);
-  await removeNotifiedBuckets(client);
-  client.destroy();
-  if (kafkaTopics.length > 0) await admin.deleteTopics({ topics: kafkaTopics });
-  await admin.disconnect();
+  if (client) await removeNotifiedBuckets(client);
+  client?.destroy();
+  if (admin && kafkaTopics.length > 0) await admin.deleteTopics({ topics: kafkaTopics });
+  await admin?.disconnect();
 });
 
 /** The test's own client, on the same authenticated listener. */
