@@ -13,6 +13,8 @@ DIR=${BROKERS_DIR:-/tmp/bucketbridge-brokers}
 AMQP_PORT=${BROKERS_AMQP_PORT:-5672}
 KAFKA_PORT=${BROKERS_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${BROKERS_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
+KAFKA_SASL_PORT=${BROKERS_KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}
+KAFKA_SCRAM_USER=bucketbridge
 SQS_PORT=${BROKERS_SQS_PORT:-19324}
 TIMEOUT=${BROKERS_TIMEOUT:-120}
 RABBIT_NODE=${BROKERS_RABBIT_NODE:-bucketbridge-$AMQP_PORT@localhost}
@@ -22,17 +24,19 @@ usage() {
   cat >&2 <<EOF
 usage: $(basename "$0") <command> [broker...]
 
-  install   install RabbitMQ (apt, needs root) and resolve Kafka and ElasticMQ with Maven (~/.m2)
+  install   install RabbitMQ and openssl (apt, needs root) and resolve Kafka and ElasticMQ with Maven (~/.m2)
   start     start the brokers (idempotent); prints the env lines
   stop      stop the brokers started from BROKERS_DIR, keeping their data
   wipe      stop them and delete BROKERS_DIR
-  env       print 'export' lines for the tests (AMQP URL, Kafka bootstrap servers, SQS endpoint)
+  env       print 'export' lines for the tests (AMQP URL, Kafka bootstrap servers, Kafka SASL_SSL
+            listener with its CA and SCRAM user, SQS endpoint)
   status    show each broker; exit 0 only if all asked for answer
 
 brokers: ${ALL[*]} (default: all)
 environment: BROKERS_DIR (default /tmp/bucketbridge-brokers), BROKERS_AMQP_PORT (5672; Erlang
-distribution on port + 20000, epmd on its default 4369), BROKERS_KAFKA_PORT (19092; controller on
-port + 1, BROKERS_KAFKA_CONTROLLER_PORT), BROKERS_SQS_PORT (19324), BROKERS_TIMEOUT (120 s each)
+distribution on port + 20000, epmd on its default 4369), BROKERS_KAFKA_PORT (19092, PLAINTEXT;
+controller on port + 1, BROKERS_KAFKA_CONTROLLER_PORT; SASL_SSL with SCRAM-SHA-512 on port + 2,
+BROKERS_KAFKA_SASL_PORT), BROKERS_SQS_PORT (19324), BROKERS_TIMEOUT (120 s each)
 EOF
   exit 2
 }
@@ -87,12 +91,13 @@ resolve() {
 }
 
 cmd_install() {
-  if ! command -v rabbitmq-server >/dev/null || ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
-    ((EUID == 0)) || die "install needs root to apt-get install rabbitmq-server, Java and Maven"
-    log "installing rabbitmq-server, Java 17 and Maven (apt)"
+  if ! command -v rabbitmq-server >/dev/null || ! command -v java >/dev/null || ! command -v mvn >/dev/null ||
+    ! command -v openssl >/dev/null; then
+    ((EUID == 0)) || die "install needs root to apt-get install rabbitmq-server, Java, Maven and openssl"
+    log "installing rabbitmq-server, Java 17, Maven and openssl (Kafka's test certificates) (apt)"
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      rabbitmq-server openjdk-17-jre-headless maven
+      rabbitmq-server openjdk-17-jre-headless maven openssl
   fi
   abs_dir
   resolve kafka
@@ -163,17 +168,24 @@ start_kafka() {
   if java_pid kafka >/dev/null && port_open "$KAFKA_PORT"; then log "kafka already running"; return; fi
   port_free "$KAFKA_PORT"
   port_free "$KAFKA_CONTROLLER_PORT"
+  port_free "$KAFKA_SASL_PORT"
   resolve kafka
   mkdir -p "$d/data" "$d/log"
+  kafka_tls
+  kafka_scram_password >/dev/null
   cat >"$d/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$d/tls/broker.pem
 log.dirs=$d/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -200,16 +212,55 @@ EOF
   if [[ ! -f $d/data/meta.properties ]]; then
     local cluster_id
     cluster_id=$(java "${java_opts[@]}" -cp "$cp" kafka.tools.StorageTool random-uuid 2>>"$d/log/format.log")
+    # The SCRAM user is written into the new cluster's metadata: no extra JVM at start.
     java "${java_opts[@]}" -cp "$cp" kafka.tools.StorageTool format --standalone -t "$cluster_id" \
-      -c "$d/server.properties" >>"$d/log/format.log" 2>&1 || { tail -n 20 "$d/log/format.log" >&2; die "kafka storage format failed"; }
+      -c "$d/server.properties" --add-scram "SCRAM-SHA-512=[name=$KAFKA_SCRAM_USER,password=$(kafka_scram_password)]" \
+      >>"$d/log/format.log" 2>&1 || { tail -n 20 "$d/log/format.log" >&2; die "kafka storage format failed"; }
+    : >"$d/scram-user"
   fi
   nohup java "${java_opts[@]}" -cp "$cp" kafka.Kafka "$d/server.properties" >"$d/log/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$d/pid"
   wait_for kafka "$d/log/server.log" kafka_ready
+  if [[ ! -f $d/scram-user ]]; then
+    # A data directory formatted before the SASL_SSL listener existed: add the user through the broker.
+    java "${java_opts[@]}" -cp "$cp" kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter \
+      --entity-type users --entity-name "$KAFKA_SCRAM_USER" --add-config "SCRAM-SHA-512=[password=$(kafka_scram_password)]" \
+      >>"$d/log/format.log" 2>&1 || { tail -n 20 "$d/log/format.log" >&2; die "kafka: could not create the SCRAM user $KAFKA_SCRAM_USER"; }
+    : >"$d/scram-user"
+  fi
+}
+
+# The SASL_SSL listener's certificate: a self-signed CA and a broker certificate for 127.0.0.1 and
+# localhost, made once with openssl and kept in BROKERS_DIR (Kafka reads PEM keystores directly).
+kafka_tls() {
+  local t=$DIR/kafka/tls
+  [[ -s $t/broker.pem && -s $t/ca.pem ]] && return
+  command -v openssl >/dev/null || die "openssl is not installed (apt-get install openssl)"
+  mkdir -p "$t"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=bucketbridge test CA' \
+      -keyout "$t/ca.key" -out "$t/ca.pem" &&
+      openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout "$t/broker.key" -out "$t/broker.csr" &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$t/broker.ext" &&
+      openssl x509 -req -in "$t/broker.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 3650 \
+        -extfile "$t/broker.ext" -out "$t/broker.crt"
+  } >"$t/openssl.log" 2>&1 || { tail -n 20 "$t/openssl.log" >&2; die "kafka: could not make the test certificates"; }
+  # PEM keystore: the PKCS#8 key, then the certificate chain.
+  cat "$t/broker.key" "$t/broker.crt" "$t/ca.pem" >"$t/broker.pem.tmp" && mv "$t/broker.pem.tmp" "$t/broker.pem"
+}
+
+# The SCRAM user's password: random, made once, kept in BROKERS_DIR (a test-only broker).
+kafka_scram_password() {
+  local f=$DIR/kafka/scram-password
+  if [[ ! -s $f ]]; then
+    mkdir -p "$(dirname "$f")"
+    (umask 077 && openssl rand -hex 16 >"$f.tmp") && mv "$f.tmp" "$f"
+  fi
+  cat "$f"
 }
 
 kafka_ready() {
-  java_pid kafka >/dev/null && port_open "$KAFKA_PORT" &&
+  java_pid kafka >/dev/null && port_open "$KAFKA_PORT" && port_open "$KAFKA_SASL_PORT" &&
     grep -q 'Kafka Server started' "$DIR/kafka/log/server.log"
 }
 
@@ -304,10 +355,15 @@ cmd_wipe() {
 }
 
 cmd_env() {
+  abs_dir
   cat <<EOF
 export BUCKETBRIDGE_TEST_AMQP_URL=amqp://127.0.0.1:$AMQP_PORT
 export BUCKETBRIDGE_TEST_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export BUCKETBRIDGE_TEST_SQS_ENDPOINT=http://127.0.0.1:$SQS_PORT
+export BUCKETBRIDGE_TEST_KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT
+export BUCKETBRIDGE_TEST_KAFKA_CA_FILE=$DIR/kafka/tls/ca.pem
+export BUCKETBRIDGE_TEST_KAFKA_SASL_USERNAME=$KAFKA_SCRAM_USER
+export BUCKETBRIDGE_TEST_KAFKA_SASL_PASSWORD=$(cat "$DIR/kafka/scram-password" 2>/dev/null)
 EOF
 }
 

@@ -46,9 +46,11 @@ export function rciisCamelReplicator(scope: Construct): CamelReplicator {
 
 /**
  * The same scenario on bucketbridge's own engine (no Camel K operator): renders the charts
- * `s3-replicator-native-on-prem` and `s3-replicator-native-aws`. The engine's Kafka source speaks
- * plaintext, so RGW and the engine use Strimzi's plaintext listener (9092); the engine addresses the
- * SQS queues by URL, so it needs the account (`aws sts get-caller-identity --query Account`).
+ * `s3-replicator-native-on-prem` and `s3-replicator-native-aws`. RGW and the engine use Strimzi's
+ * plaintext listener (9092) here; for a TLS listener set `kafka.useSSL` (with
+ * `native.kafkaCaCertificate` for Strimzi's cluster CA) and `kafka.sasl` as for Camel K. The engine
+ * addresses the SQS queues by URL, so it needs the account (`CamelReplicatorAws.accountId`, or
+ * `aws sts get-caller-identity --query Account`).
  */
 export function rciisNativeReplicator(scope: Construct, image = 'registry.example.com/bucketbridge:0.1.0'): CamelReplicator {
   return new CamelReplicator(scope, 's3-replicator-native', {

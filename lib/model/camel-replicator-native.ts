@@ -68,6 +68,22 @@ export interface CamelReplicatorNativeProps {
    * @default 'info'
    */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * The CA that signed the Kafka brokers' certificates, from a Secret mounted into the pod (the
+   * engine's `tls.caFile`), for `kafka.useSSL` with a private CA such as Strimzi's cluster CA
+   * (Secret `<cluster>-cluster-ca-cert`, key `ca.crt`; copy it into this namespace). Verification
+   * stays on.
+   * @default - Node's bundled public CAs
+   * @see https://strimzi.io/docs/operators/latest/deploying#con-common-configuration-trusted-certificates-reference
+   */
+  readonly kafkaCaCertificate?: NativeKafkaCaCertificate;
+}
+
+/** A PEM CA bundle in a Secret. */
+export interface NativeKafkaCaCertificate {
+  readonly secretName: string;
+  /** @default 'ca.crt' */
+  readonly key?: string;
 }
 
 export interface ResolvedNativeEngine {
@@ -80,11 +96,14 @@ export interface ResolvedNativeEngine {
   readonly metricsPort: number;
   readonly drainSeconds: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly kafkaCaCertificate?: Required<NativeKafkaCaCertificate>;
 }
 
 /** Where the generated configuration is mounted in the container. */
 export const NATIVE_CONFIG_DIR = '/etc/bucketbridge';
 export const NATIVE_CONFIG_FILE = 'replicate.yaml';
+/** Where `native.kafkaCaCertificate` is mounted (its key keeps its name). */
+export const NATIVE_KAFKA_CA_DIR = '/etc/bucketbridge-kafka-ca';
 
 /** Names of the engine's remotes (`RCLONE_CONFIG_CEPH_*`, `RCLONE_CONFIG_AWS_*`) and sources. */
 export const NATIVE_NAMES = {
@@ -92,14 +111,19 @@ export const NATIVE_NAMES = {
   awsRemote: 'aws',
   kafkaSource: 'ceph-notifications',
   sqsSource: 'aws-notifications',
+  /** Variables the Kafka source's SASL user name and password are read from (Secret key references). */
+  kafkaSaslUsernameEnv: 'KAFKA_SASL_USERNAME',
+  kafkaSaslPasswordEnv: 'KAFKA_SASL_PASSWORD',
 } as const;
 
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /**
  * Resolves `native` and checks what the engine cannot do with the shared props: Camel-only props,
- * Kafka TLS/SASL (the engine's Kafka source speaks plaintext), prefix mappings that replace rather
- * than prepend, filters a reconcile pass cannot honour, and the SQS account.
+ * prefix mappings that replace rather than prepend, filters a reconcile pass cannot honour, and the
+ * SQS account. Kafka TLS and SASL map onto the engine's `tls` and `sasl` (see `cephToAwsNative`).
  */
 export function resolveNativeEngine(
   problems: Problems,
@@ -109,11 +133,6 @@ export function resolveNativeEngine(
   const n = props.native;
   const camelOnly = "is a Camel K setting; leave it unset with engine 'native'";
   if (props.operatorId !== undefined) problems.add('operatorId', camelOnly, props.operatorId);
-  if (directions.cephToAws && props.kafka !== undefined) {
-    const plaintext = "is not supported by engine 'native': its Kafka source connects in plaintext without SASL (use a plaintext listener, or engine 'camel-k')";
-    if (props.kafka.useSSL === true) problems.add('kafka.useSSL', plaintext, props.kafka.useSSL);
-    if (props.kafka.sasl !== undefined) problems.add('kafka.sasl', plaintext, props.kafka.sasl.mechanism);
-  }
   if (directions.awsToCeph && props.aws.accountId === undefined) {
     problems.add('aws.accountId', "must be set for the aws-to-ceph direction with engine 'native' (the SQS queue URL names the account)", undefined);
   }
@@ -164,7 +183,30 @@ export function resolveNativeEngine(
   problems.checkInteger('native.drainSeconds', drainSeconds, 0, 3600);
   const logLevel = n.logLevel ?? 'info';
   problems.check(['debug', 'info', 'warn', 'error'].includes(logLevel), 'native.logLevel', "must be 'debug', 'info', 'warn' or 'error'", logLevel);
-  return { image: n.image, replicas, concurrency, reconcileIntervalSeconds, reconcileOnStart, podDisruptionBudgetMinAvailable, metricsPort, drainSeconds, logLevel };
+  let kafkaCaCertificate: Required<NativeKafkaCaCertificate> | undefined;
+  if (n.kafkaCaCertificate !== undefined) {
+    kafkaCaCertificate = { key: 'ca.crt', ...n.kafkaCaCertificate };
+    problems.check(DNS_NAME.test(kafkaCaCertificate.secretName), 'native.kafkaCaCertificate.secretName', 'must be a Secret name', kafkaCaCertificate.secretName);
+    problems.check(SECRET_KEY.test(kafkaCaCertificate.key), 'native.kafkaCaCertificate.key', 'must be a Secret key', kafkaCaCertificate.key);
+    problems.check(
+      directions.cephToAws && props.kafka?.useSSL === true,
+      'native.kafkaCaCertificate',
+      'needs kafka.useSSL true and the ceph-to-aws direction (it is the CA of the Kafka brokers the engine connects to with TLS)',
+      kafkaCaCertificate.secretName,
+    );
+  }
+  return {
+    image: n.image,
+    replicas,
+    concurrency,
+    reconcileIntervalSeconds,
+    reconcileOnStart,
+    podDisruptionBudgetMinAvailable,
+    metricsPort,
+    drainSeconds,
+    logLevel,
+    ...(kafkaCaCertificate !== undefined ? { kafkaCaCertificate } : {}),
+  };
 }
 
 /** One direction of the native engine, ready to render. */
@@ -179,6 +221,17 @@ export interface NativeEnginePlan {
   readonly env: EnvVar[];
   readonly serviceAccountAnnotations: Record<string, string>;
   readonly automountServiceAccountToken: boolean;
+  /** Secrets mounted read-only besides the configuration (the Kafka CA). */
+  readonly secretMounts: readonly NativeSecretMount[];
+}
+
+/** A Secret key mounted as a file: `<mountPath>/<key>`. */
+export interface NativeSecretMount {
+  /** Volume name. */
+  readonly name: string;
+  readonly secretName: string;
+  readonly key: string;
+  readonly mountPath: string;
 }
 
 function nativeOf(r: ResolvedCamelReplicator): ResolvedNativeEngine {
@@ -254,6 +307,11 @@ export function cephToAwsNative(r: ResolvedCamelReplicator, name: string): Nativ
         deadLetterTopic: kafka.deadLetterTopic,
         clientId: name,
         fromBeginning: true,
+        // TLS with verification on: the mounted CA, else Node's public CAs (as Camel uses the JVM's truststore).
+        ...(kafka.useSSL ? { tls: n.kafkaCaCertificate ? { caFile: `${NATIVE_KAFKA_CA_DIR}/${n.kafkaCaCertificate.key}` } : {} } : {}),
+        ...(kafka.sasl
+          ? { sasl: { mechanism: kafka.sasl.mechanism.toLowerCase(), usernameEnv: NATIVE_NAMES.kafkaSaslUsernameEnv, passwordEnv: NATIVE_NAMES.kafkaSaslPasswordEnv } }
+          : {}),
       },
     ],
     routes,
@@ -272,10 +330,20 @@ export function cephToAwsNative(r: ResolvedCamelReplicator, name: string): Nativ
     credentials: { kind: 'secret', ...keys },
     ...(r.aws.s3Endpoint !== undefined ? { forcePathStyle: true } : {}),
   };
+  // The SASL user and password by reference to the same Secret keys the CephBucketTopic uses.
+  const saslEnv: EnvVar[] = kafka.sasl
+    ? [
+        { name: NATIVE_NAMES.kafkaSaslUsernameEnv, valueFrom: { secretKeyRef: { name: kafka.sasl.secretName, key: kafka.sasl.usernameKey } } },
+        { name: NATIVE_NAMES.kafkaSaslPasswordEnv, valueFrom: { secretKeyRef: { name: kafka.sasl.secretName, key: kafka.sasl.passwordKey } } },
+      ]
+    : [];
+  const caMounts: NativeSecretMount[] =
+    kafka.useSSL && n.kafkaCaCertificate ? [{ name: 'kafka-ca', secretName: n.kafkaCaCertificate.secretName, key: n.kafkaCaCertificate.key, mountPath: NATIVE_KAFKA_CA_DIR }] : [];
   return plan(name, config, n, [
     ...remoteEnvironment(NATIVE_NAMES.cephRemote, ceph),
     ...remoteEnvironment(NATIVE_NAMES.awsRemote, aws),
-  ], [ceph, aws]);
+    ...saslEnv,
+  ], [ceph, aws], caMounts);
 }
 
 /** AWS -> Ceph: SQS (S3's notifications), AWS read with the cluster identity, Ceph written at its external endpoint. */
@@ -341,7 +409,7 @@ export function awsToCephNative(r: ResolvedCamelReplicator, name: string): Nativ
   return plan(name, config, n, [...remoteEnvironment(NATIVE_NAMES.awsRemote, aws), ...remoteEnvironment(NATIVE_NAMES.cephRemote, ceph), ...sqsEnv], [aws, ceph]);
 }
 
-function plan(name: string, config: Record<string, unknown>, n: ResolvedNativeEngine, env: EnvVar[], remotes: readonly S3RemoteSpec[]): NativeEnginePlan {
+function plan(name: string, config: Record<string, unknown>, n: ResolvedNativeEngine, env: EnvVar[], remotes: readonly S3RemoteSpec[], secretMounts: NativeSecretMount[] = []): NativeEnginePlan {
   // The engine's own schema and rules: a generated configuration the engine would refuse fails synth.
   resolveReplicateConfig(config, `${name} replicate config`);
   return {
@@ -351,5 +419,6 @@ function plan(name: string, config: Record<string, unknown>, n: ResolvedNativeEn
     env,
     serviceAccountAnnotations: serviceAccountAnnotations(remotes),
     automountServiceAccountToken: needsServiceAccountToken(remotes),
+    secretMounts,
   };
 }

@@ -102,6 +102,45 @@ export interface KafkaSourceConfig extends SourceBase {
    * admin) for the lag gauges; a failed read also marks the source not ready. @default 10
    */
   readonly lagIntervalSeconds: number;
+  /**
+   * TLS to the brokers (the consumer, the DLQ producer and the admin client alike).
+   * @default - plaintext
+   * @see https://kafka.js.org/docs/configuration#ssl
+   */
+  readonly tls?: KafkaTlsConfig;
+  /**
+   * SASL authentication; the credentials come from the environment variables named here.
+   * @default - none
+   * @see https://kafka.js.org/docs/configuration#sasl
+   */
+  readonly sasl?: KafkaSaslConfig;
+}
+
+/** TLS to the Kafka brokers (kafkajs `ssl`, Node's `tls.connect` options). */
+export interface KafkaTlsConfig {
+  /**
+   * PEM file of the CA certificates the brokers' certificates are checked against (e.g. Strimzi's
+   * cluster CA, `ca.crt` of the `<cluster>-cluster-ca-cert` Secret, mounted into the pod).
+   * @default - Node's bundled public CAs
+   */
+  readonly caFile?: string;
+  /**
+   * Check the brokers' certificates and host names. Off only for a throwaway test cluster.
+   * @default true
+   */
+  readonly verify: boolean;
+}
+
+/** SASL to the Kafka brokers; never the credentials themselves, only where to find them. */
+export interface KafkaSaslConfig {
+  /**
+   * @see https://kafka.apache.org/documentation/#security_sasl
+   */
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  /** Environment variable holding the user name. */
+  readonly usernameEnv: string;
+  /** Environment variable holding the password. */
+  readonly passwordEnv: string;
 }
 
 /** An SQS queue that S3 (or SNS) delivers event notifications to. */
@@ -235,6 +274,27 @@ export const REPLICATE_CONFIG_SCHEMA = {
               clientId: { type: 'string', minLength: 1 },
               fromBeginning: { type: 'boolean' },
               lagIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+              tls: {
+                type: 'object',
+                additionalProperties: false,
+                description: 'TLS to the brokers; present means on unless enabled is false',
+                properties: {
+                  enabled: { type: 'boolean' },
+                  caFile: { type: 'string', minLength: 1, description: "a PEM file of CA certificates" },
+                  verify: { type: 'boolean' },
+                },
+              },
+              sasl: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['mechanism', 'usernameEnv', 'passwordEnv'],
+                description: 'SASL; the user name and password come from the environment variables named here',
+                properties: {
+                  mechanism: { enum: ['plain', 'scram-sha-256', 'scram-sha-512'] },
+                  usernameEnv: ENV_NAME,
+                  passwordEnv: ENV_NAME,
+                },
+              },
             },
           },
           {
@@ -320,6 +380,9 @@ function valueAt(doc: unknown, pointer: string): unknown {
   return node;
 }
 
+/** Names of fields that would hold a credential (files name variables instead, e.g. `passwordEnv`). */
+const SECRET_FIELD = /pass(word)?|secret|token|credential/i;
+
 /** One problem per bad field; ajv's follow-up errors for the same field are dropped. */
 function schemaProblems(doc: unknown, errors: readonly ErrorObject[], problems: Problems): void {
   const seen = new Set<string>();
@@ -337,7 +400,8 @@ function schemaProblems(doc: unknown, errors: readonly ErrorObject[], problems: 
       case 'additionalProperties':
         prop = prop === '' ? String(params.additionalProperty) : `${prop}.${String(params.additionalProperty)}`;
         rule = 'is not a known field';
-        value = valueAt(doc, `${e.instancePath}/${String(params.additionalProperty)}`);
+        // A field the file should not have may still hold a literal credential: its value is not echoed.
+        value = SECRET_FIELD.test(String(params.additionalProperty)) ? '[redacted]' : valueAt(doc, `${e.instancePath}/${String(params.additionalProperty)}`);
         break;
       case 'discriminator':
         prop = prop === '' ? 'type' : `${prop}.type`;
@@ -402,6 +466,17 @@ export function resolveReplicateConfig(doc: unknown, path = 'replicate config'):
     const other = listens.get(port);
     if (other !== undefined) problems.add(`sources[${i}].listen`, `must not share a port with ${other}`, s.listen);
     listens.set(port, `sources[${i}]`);
+  });
+  (raw.sources as Record<string, any>[]).forEach((s, i) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (s.type !== 'kafka') return;
+    if (s.tls?.enabled === false) {
+      for (const field of ['caFile', 'verify'] as const) {
+        if (s.tls[field] !== undefined) problems.add(`sources[${i}].tls.${field}`, 'must be left out when tls.enabled is false', s.tls[field]);
+      }
+    }
+    if (s.sasl !== undefined) {
+      problems.check(s.sasl.usernameEnv !== s.sasl.passwordEnv, `sources[${i}].sasl.passwordEnv`, 'must name another variable than sasl.usernameEnv', s.sasl.passwordEnv);
+    }
   });
   if (raw.listen !== undefined) {
     const port = String(raw.listen).split(':').pop() as string;
@@ -472,6 +547,8 @@ function resolveSource(s: Record<string, any>): EventSourceConfig {
         clientId: s.clientId ?? 'bucketbridge',
         fromBeginning: s.fromBeginning ?? true,
         lagIntervalSeconds: s.lagIntervalSeconds ?? 10,
+        ...(s.tls !== undefined && s.tls.enabled !== false ? { tls: { ...(s.tls.caFile !== undefined ? { caFile: s.tls.caFile } : {}), verify: s.tls.verify ?? true } } : {}),
+        ...(s.sasl !== undefined ? { sasl: { mechanism: s.sasl.mechanism, usernameEnv: s.sasl.usernameEnv, passwordEnv: s.sasl.passwordEnv } } : {}),
       };
     default:
       return {

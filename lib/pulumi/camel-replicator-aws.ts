@@ -153,6 +153,12 @@ const EVENTS = ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'];
  * Type token `bucketbridge:aws:CamelReplicatorAws`.
  */
 export class CamelReplicatorAws extends pulumi.ComponentResource {
+  /**
+   * The AWS account the queues live in (the provider's caller identity): the native engine's queue
+   * URLs name it (`CamelReplicatorProps.aws.accountId`).
+   * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+   */
+  readonly accountId: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
   readonly queueUrl: pulumi.Output<string>;
   readonly queueArn: pulumi.Output<string>;
@@ -197,6 +203,7 @@ export class CamelReplicatorAws extends pulumi.ComponentResource {
 
     const on = { parent: this, provider: args.provider };
     const accountId = aws.getCallerIdentityOutput({}, on).accountId;
+    this.accountId = accountId;
     const region = aws.getRegionOutput({}, on).region;
     const partition = aws.getPartitionOutput({}, on).partition;
 
@@ -267,6 +274,7 @@ export class CamelReplicatorAws extends pulumi.ComponentResource {
     }
 
     this.registerOutputs({
+      accountId: this.accountId,
       bucketArn: this.bucketArn,
       queueUrl: this.queueUrl,
       queueArn: this.queueArn,

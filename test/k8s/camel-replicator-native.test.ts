@@ -256,6 +256,50 @@ describe('CamelReplicator with engine native', () => {
     }
   });
 
+  it('maps Kafka TLS and SASL onto the engine: tls on, the mechanism, the credentials as references to the Secret RGW uses', () => {
+    const kafka = { ...props().kafka!, bootstrapServers: 'kafka-rciis-prod-kafka-bootstrap.rciis-prod.svc:9093', useSSL: true };
+    const secured = synth(props({ kafka: { ...kafka, sasl: { mechanism: 'SCRAM-SHA-512', secretName: 's3-replicator-kafka', passwordKey: 'scram-password' } } }));
+    const source = (configOf(secured.onPrem).sources as Record<string, unknown>[])[0];
+    expect(source).toMatchObject({
+      brokers: ['kafka-rciis-prod-kafka-bootstrap.rciis-prod.svc:9093'],
+      tls: {},
+      sasl: { mechanism: 'scram-sha-512', usernameEnv: 'KAFKA_SASL_USERNAME', passwordEnv: 'KAFKA_SASL_PASSWORD' },
+    });
+    const env = envOf(containerOf(secured.onPrem));
+    expect(env.KAFKA_SASL_USERNAME).toEqual({ secretKeyRef: { name: 's3-replicator-kafka', key: 'username' } });
+    expect(env.KAFKA_SASL_PASSWORD).toEqual({ secretKeyRef: { name: 's3-replicator-kafka', key: 'scram-password' } });
+    // RGW's topic authenticates with the very same Secret keys.
+    expect(field(findByKind(secured.onPrem, 'CephBucketTopic'), 'spec.endpoint.kafka')).toMatchObject({
+      useSSL: true,
+      mechanism: 'SCRAM-SHA-512',
+      userSecretRef: { name: 's3-replicator-kafka', key: 'username' },
+      passwordSecretRef: { name: 's3-replicator-kafka', key: 'scram-password' },
+    });
+    expect(secured.aws.some((o) => JSON.stringify(o).includes('KAFKA_SASL'))).toBe(false);
+
+    const plain = synth(props({ kafka: { ...kafka, useSSL: false, sasl: { mechanism: 'PLAIN', secretName: 'kafka-plain' } } }));
+    const plainSource = (configOf(plain.onPrem).sources as Record<string, unknown>[])[0];
+    expect(plainSource).toMatchObject({ sasl: { mechanism: 'plain' } });
+    expect(plainSource).not.toHaveProperty('tls');
+    const tlsOnly = (configOf(synth(props({ kafka })).onPrem).sources as Record<string, unknown>[])[0];
+    expect(tlsOnly).toMatchObject({ tls: {} });
+    expect(tlsOnly).not.toHaveProperty('sasl');
+    expect(Object.keys(envOf(containerOf(synth(props({ kafka })).onPrem))).filter((name) => name.startsWith('KAFKA_'))).toEqual([]);
+  });
+
+  it("mounts the Kafka brokers' CA from a Secret and points the engine's tls.caFile at it", () => {
+    const kafka = { ...props().kafka!, useSSL: true };
+    const objects = synth(props({ kafka, native: { image: IMAGE, kafkaCaCertificate: { secretName: 'kafka-rciis-prod-cluster-ca-cert' } } })).onPrem;
+    expect((configOf(objects).sources as Record<string, unknown>[])[0]).toMatchObject({ tls: { caFile: '/etc/bucketbridge-kafka-ca/ca.crt' } });
+    expect(containerOf(objects).volumeMounts).toContainEqual({ name: 'kafka-ca', mountPath: '/etc/bucketbridge-kafka-ca', readOnly: true });
+    expect(field(findByKind(objects, 'Deployment'), 'spec.template.spec.volumes')).toContainEqual({
+      name: 'kafka-ca',
+      secret: { secretName: 'kafka-rciis-prod-cluster-ca-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+    });
+    const customKey = synth(props({ kafka, native: { image: IMAGE, kafkaCaCertificate: { secretName: 'kafka-ca', key: 'bundle.pem' } } })).onPrem;
+    expect((configOf(customKey).sources as Record<string, unknown>[])[0]).toMatchObject({ tls: { caFile: '/etc/bucketbridge-kafka-ca/bundle.pem' } });
+  });
+
   it('applies the native settings: image, replicas, concurrency, disruption budget, port, drain, log level, resources', () => {
     const tuned = synth(
       props({
@@ -335,10 +379,11 @@ describe('CamelReplicator with engine native: bad input', () => {
     expect(errorOf(props({ engine: 'quarkus' as 'native' }))).toContain("'engine' must be 'camel-k' or 'native', got \"quarkus\"");
   });
 
-  it('fails when Kafka TLS or SASL is asked of the native engine, whose Kafka source speaks plaintext', () => {
-    const message = errorOf(props({ kafka: { ...props().kafka!, useSSL: true, sasl: { mechanism: 'SCRAM-SHA-512', secretName: 'kafka-user' } } }));
-    expect(message).toContain("'kafka.useSSL' is not supported by engine 'native'");
-    expect(message).toContain("'kafka.sasl' is not supported by engine 'native'");
+  it("fails when the Kafka CA is given without TLS, or named badly", () => {
+    const message = errorOf(props({ native: { image: IMAGE, kafkaCaCertificate: { secretName: 'Bad_Name', key: 'ca crt' } } }));
+    expect(message).toContain("'native.kafkaCaCertificate' needs kafka.useSSL true and the ceph-to-aws direction");
+    expect(message).toContain("'native.kafkaCaCertificate.secretName' must be a Secret name, got \"Bad_Name\"");
+    expect(message).toContain("'native.kafkaCaCertificate.key' must be a Secret key, got \"ca crt\"");
   });
 
   it('fails when the AWS account of the queues is missing or malformed', () => {

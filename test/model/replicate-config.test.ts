@@ -92,6 +92,55 @@ describe('resolveReplicateConfig', () => {
     ]);
   });
 
+  describe('kafka tls and sasl', () => {
+    const kafka = (extra: Record<string, unknown>) => ({ ...minimal, sources: [{ name: 'k', type: 'kafka', brokers: ['kafka:9093'], topic: 'rgw', ...extra }] });
+
+    it('resolves tls (verify on by default) and sasl by variable names', () => {
+      const config = resolveReplicateConfig(kafka({ tls: { caFile: '/etc/kafka-ca/ca.crt' }, sasl: { mechanism: 'scram-sha-512', usernameEnv: 'KAFKA_USER', passwordEnv: 'KAFKA_PASSWORD' } }));
+      expect(config.sources[0]).toMatchObject({
+        tls: { caFile: '/etc/kafka-ca/ca.crt', verify: true },
+        sasl: { mechanism: 'scram-sha-512', usernameEnv: 'KAFKA_USER', passwordEnv: 'KAFKA_PASSWORD' },
+      });
+    });
+
+    it('leaves tls and sasl out when not set, and turns tls off with enabled false', () => {
+      expect(resolveReplicateConfig(kafka({})).sources[0]).not.toHaveProperty('tls');
+      expect(resolveReplicateConfig(kafka({})).sources[0]).not.toHaveProperty('sasl');
+      expect(resolveReplicateConfig(kafka({ tls: { enabled: false } })).sources[0]).not.toHaveProperty('tls');
+      expect(resolveReplicateConfig(kafka({ tls: {} })).sources[0]).toMatchObject({ tls: { verify: true } });
+      expect(resolveReplicateConfig(kafka({ tls: { verify: false } })).sources[0]).toMatchObject({ tls: { verify: false } });
+    });
+
+    it('refuses literal credentials, unknown mechanisms and bad variable names, naming the field', () => {
+      expect(problemsOf(kafka({ sasl: { mechanism: 'gssapi', username: 'replicator', password: 's3cret', usernameEnv: 'KAFKA USER' } }))).toEqual([
+        'sources[0].sasl.passwordEnv: is required',
+        'sources[0].sasl.username: is not a known field',
+        'sources[0].sasl.password: is not a known field',
+        "sources[0].sasl.mechanism: must be one of 'plain', 'scram-sha-256', 'scram-sha-512'",
+        'sources[0].sasl.usernameEnv: must be an environment variable name',
+      ]);
+    });
+
+    it('never echoes a literal password it refuses', () => {
+      try {
+        resolveReplicateConfig(kafka({ sasl: { mechanism: 'plain', usernameEnv: 'U', passwordEnv: 'P', password: 'hunter2-secret' } }));
+        throw new Error('expected a ValidationError');
+      } catch (err) {
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as Error).message).toContain('sources[0].sasl.password');
+        expect((err as Error).message).not.toContain('hunter2-secret');
+      }
+    });
+
+    it('fails on contradictions a schema cannot see', () => {
+      expect(problemsOf(kafka({ tls: { enabled: false, caFile: '/ca.pem', verify: false }, sasl: { mechanism: 'plain', usernameEnv: 'KAFKA', passwordEnv: 'KAFKA' } }))).toEqual([
+        'sources[0].tls.caFile: must be left out when tls.enabled is false',
+        'sources[0].tls.verify: must be left out when tls.enabled is false',
+        'sources[0].sasl.passwordEnv: must name another variable than sasl.usernameEnv',
+      ]);
+    });
+  });
+
   it('publishes the schema it validates with', () => {
     const published = JSON.parse(readFileSync(path.join(__dirname, '../../docs/replicate.schema.json'), 'utf8')) as unknown;
     expect(published).toEqual(JSON.parse(JSON.stringify(REPLICATE_CONFIG_SCHEMA)));

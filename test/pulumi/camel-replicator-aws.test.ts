@@ -173,6 +173,15 @@ describe('CamelReplicatorAws', () => {
     expect(await valueOf(component.replicatorPrincipalId)).toBe('AWS:AIDAEXAMPLEUNIQUEID01');
   });
 
+  it("outputs the account of the provider's identity, which the native engine's queue URLs name", async () => {
+    expect(await valueOf((await deploy('account')).accountId)).toBe(ACCOUNT);
+    const other = new aws.Provider('replicator-other', { region: 'af-south-1', allowedAccountIds: ['444444444444'] });
+    const component = new CamelReplicatorAws('account-other', { provider: other, bucketName: 'other-replica-bucket' });
+    await settle(state);
+    expect(await valueOf(component.accountId)).toBe('444444444444');
+    expect(await valueOf(component.queueUrl)).toContain('/444444444444/');
+  });
+
   it('keeps key material secret in its outputs and in the Secrets it writes to each cluster', async () => {
     const component = await deploy('secrets', {
       onPremSecret: { provider: onPrem, namespace: 's3-replicator' },

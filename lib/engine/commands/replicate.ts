@@ -42,7 +42,7 @@ export interface ReplicatorOptions {
    * `sourceLostSeconds`. Called at most once. @default - nothing happens
    */
   readonly onSourceLost?: (reason: string) => void;
-  /** Where remotes are configured (`RCLONE_CONFIG_<REMOTE>_*`). @default process.env */
+  /** Where remotes (`RCLONE_CONFIG_<REMOTE>_*`) and the sources' credential variables are read. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default - a silent logger */
   readonly logger?: Logger;
@@ -136,6 +136,7 @@ export class Replicator {
         logger: this.logger.child({ source: sourceConfig.name }),
         metrics: this.metrics,
         lost: (reason) => this.lost(reason),
+        env: this.options.env,
       });
       await source.start((delivery) => this.handle(sourceConfig, delivery));
       this.sources.push(source);

@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer, type SASLOptions } from 'kafkajs';
 import type { KafkaSourceConfig } from '../../model';
 import { EventSourceError, type Verdict, type DeliveryHandler, type EventSource, type SourceDeps } from './source';
 
@@ -8,12 +10,52 @@ const HEARTBEAT_MS = 3_000;
 /** A read of the group's offsets still unanswered after this long marks the source not ready. */
 const LAG_READ_TIMEOUT_MS = 5_000;
 
+/** kafkajs' `ssl` and `sasl` options of a source: its CA file read, its credentials taken from the environment. */
+export interface KafkaSecurityOptions {
+  readonly ssl?: ConnectionOptions | boolean;
+  readonly sasl?: SASLOptions;
+}
+
+/**
+ * Resolves a source's `tls` and `sasl` into kafkajs options. Throws one `EventSourceError` naming
+ * every field that cannot be honoured (an unreadable CA file, an unset variable); the values of the
+ * credential variables never appear in it.
+ */
+export function kafkaSecurityOptions(config: KafkaSourceConfig, env: Readonly<Record<string, string | undefined>> = process.env): KafkaSecurityOptions {
+  const problems: string[] = [];
+  let ssl: ConnectionOptions | boolean | undefined;
+  if (config.tls) {
+    const options: ConnectionOptions = { rejectUnauthorized: config.tls.verify };
+    if (config.tls.caFile !== undefined) {
+      try {
+        options.ca = readFileSync(config.tls.caFile, 'utf8');
+      } catch (err) {
+        problems.push(`'tls.caFile' must be a readable PEM file, got ${config.tls.caFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+    }
+    ssl = options;
+  }
+  let sasl: SASLOptions | undefined;
+  if (config.sasl) {
+    const { mechanism, usernameEnv, passwordEnv } = config.sasl;
+    const username = env[usernameEnv];
+    const password = env[passwordEnv];
+    if (username === undefined || username === '') problems.push(`'sasl.usernameEnv' must name a set, non-empty environment variable, got ${usernameEnv}`);
+    if (password === undefined || password === '') problems.push(`'sasl.passwordEnv' must name a set, non-empty environment variable, got ${passwordEnv}`);
+    sasl = { mechanism, username: username ?? '', password: password ?? '' } as SASLOptions;
+  }
+  if (problems.length > 0) throw new EventSourceError(`source '${config.name}': ${problems.join('; ')}`);
+  return { ...(ssl !== undefined ? { ssl } : {}), ...(sasl !== undefined ? { sasl } : {}) };
+}
+
 /**
  * A Kafka consumer group on the bucket-notification topic (kafkajs: Kafka 0.10 and later,
  * including 3.x and 4.x brokers, which keep the protocol versions kafkajs speaks). A batch's
  * messages are handed to the replicator together (it serializes per key, in offset order, and
  * bounds the parallelism); the group's offset is committed by hand, only up to the last message of
  * an unbroken run of finished ones. Poison or failed messages are produced to the DLQ topic first.
+ * TLS and SASL (`tls`, `sasl`) apply to the one client all three (consumer, DLQ producer, admin)
+ * are made from; a rejected login is not retried.
  */
 export class KafkaEventSource implements EventSource {
   readonly name: string;
@@ -40,9 +82,11 @@ export class KafkaEventSource implements EventSource {
   async start(handler: DeliveryHandler): Promise<void> {
     const c = this.config;
     const log = this.deps.logger;
+    const security = kafkaSecurityOptions(c, this.deps.env);
     const kafka = new Kafka({
       clientId: c.clientId,
       brokers: [...c.brokers],
+      ...security,
       logLevel: logLevel.WARN,
       logCreator: () => ({ level, log: entry }) => {
         const { message, ...rest } = entry;

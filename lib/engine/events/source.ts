@@ -45,6 +45,8 @@ export interface SourceDeps {
    * supervisor restarts it. @default - only logged
    */
   readonly lost?: (reason: string) => void;
+  /** Where a source's credential variables (`usernameEnv`, `sasl.passwordEnv`, ...) are read. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A broker or listener of a source could not be reached or set up. */
