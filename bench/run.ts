@@ -43,6 +43,8 @@ const run = Date.now().toString(36);
 
 interface Measured {
   seconds: number;
+  /** User plus system CPU time of the tool's process (GNU time's %U + %S): robust on a loaded machine, unlike wall time. */
+  cpuSeconds: number;
   rssMiB: number;
   stdout: string;
   ok: boolean;
@@ -62,12 +64,17 @@ function inTurn<T>(items: readonly T[], pass: number): T[] {
   return balancedOrder(items.length, pass).map((i) => items[i]!);
 }
 
-/** A row's runs as one: the median wall time, the highest peak RSS, failed if any run failed. */
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+}
+
+/** A row's runs as one: the median wall and CPU times, the highest peak RSS, failed if any run failed. */
 function summary(runs: Measured[]): Measured & { minSeconds: number; maxSeconds: number } {
   const seconds = runs.map((r) => r.seconds).sort((a, b) => a - b);
   const failed = runs.filter((r) => !r.ok);
   return {
-    seconds: seconds[Math.floor(seconds.length / 2)] ?? 0,
+    seconds: median(seconds),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     minSeconds: seconds[0] ?? 0,
     maxSeconds: seconds[seconds.length - 1] ?? 0,
     rssMiB: Math.max(...runs.map((r) => r.rssMiB)),
@@ -81,11 +88,11 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-/** Runs a command under GNU time for its peak RSS; wall time is measured here. */
+/** Runs a command under GNU time for its peak RSS and CPU time; wall time is measured here. */
 async function measure(command: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
-  const rssFile = path.join(work, 'rss.txt');
+  const timeFile = path.join(work, 'time.txt');
   const t0 = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...command], {
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, ...command], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -93,8 +100,9 @@ async function measure(command: string[], env: NodeJS.ProcessEnv): Promise<Measu
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rssKiB = Number(/(\d+)\s*$/.exec(readFileSync(rssFile, 'utf8'))?.[1] ?? 0);
-  return { seconds, rssMiB: rssKiB / 1024, stdout, ok: code === 0, note: code === 0 ? '' : `exit ${code}` };
+  // The last line: GNU time writes "Command exited with non-zero status" before it on a failure.
+  const [rssKiB = 0, user = 0, system = 0] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds, cpuSeconds: user + system, rssMiB: rssKiB / 1024, stdout, ok: code === 0, note: code === 0 ? '' : `exit ${code}` };
 }
 
 function labCredentials(): { main: Credentials; alt: Credentials } {
@@ -211,8 +219,8 @@ function table(rows: Row[]): string {
   // Runs of a second or less (server-side copies of large objects) differ in the second decimal.
   const secs = (seconds: number): string => seconds.toFixed(seconds < 10 ? 2 : 1);
   const lines = [
-    '| dataset | tool | runs | wall s, median (range) | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| dataset | tool | runs | wall s, median (range) | objects/s | MiB/s | peak RSS MiB | vs rclone | vs raw PUT | vs raw copy | CPU s, median | CPU ms/object | CPU vs rclone |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rate = (r: Row): number => r.objects / summary(r.runs).seconds;
   const find = (dataset: string, tool: string): Row | undefined =>
@@ -224,12 +232,15 @@ function table(rows: Row[]): string {
     const copy = find(r.dataset, 'raw CopyObject (SDK)');
     const ratio = (other: Row | undefined, pct: boolean): string =>
       !other || !m.ok ? '-' : pct ? `${((100 * rate(r)) / rate(other)).toFixed(0)} %` : `${(rate(r) / rate(other)).toFixed(2)}x`;
+    // As `vs rclone`, higher is better: rclone's CPU time over this tool's, for the same work.
+    const cpuRatio = (other: Row | undefined): string => (!other || !m.ok ? '-' : `${(summary(other.runs).cpuSeconds / m.cpuSeconds).toFixed(2)}x`);
     const range = r.runs.length > 1 ? ` (${secs(m.minSeconds)}-${secs(m.maxSeconds)})` : '';
     lines.push(
       `| ${r.dataset} | ${r.tool}${m.note ? ` (${m.note})` : ''} | ${r.runs.length} | ${secs(m.seconds)}${range} | ` +
         `${m.ok ? rate(r).toFixed(0) : '-'} | ${r.bytes && m.ok ? (r.bytes / MiB / m.seconds).toFixed(1) : '-'} | ` +
         `${m.rssMiB.toFixed(0)} | ${ratio(rclone, false)} | ` +
-        `${ratio(put, true)} | ${ratio(copy, true)} |`,
+        `${ratio(put, true)} | ${ratio(copy, true)} | ` +
+        `${m.cpuSeconds.toFixed(2)} | ${((1000 * m.cpuSeconds) / r.objects).toFixed(3)} | ${cpuRatio(rclone)} |`,
     );
   }
   return lines.join('\n');
@@ -343,7 +354,7 @@ async function main(): Promise<void> {
 
   // Streaming memory: a different user owns the destination, so the engine must GET and PUT.
   const memory: string[] = [];
-  for (const [label, size] of [['2 MiB', 2 * MiB], ['2 GiB', 2 * GiB]] as const) {
+  for (const [label, size] of [['2 MiB', 2 * MiB], ['512 MiB', 512 * MiB], ['2 GiB', 2 * GiB]] as const) {
     const src = await fresh(`mem-${size}`);
     log(`[memory] one ${label} object`);
     const put = await measure(rawCmd('put', src, 1, size, 1), rawEnv);
@@ -356,7 +367,7 @@ async function main(): Promise<void> {
     }
     const m = summary(runs);
     // Tenths: the target compares the two peaks, which differ by less than a MiB.
-    memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.rssMiB.toFixed(1)} (${runs.map((r) => r.rssMiB.toFixed(1)).join(', ')}) | ${m.ok ? 'ok' : m.note} |`);
+    memory.push(`| ${label} | ${m.seconds.toFixed(1)} | ${m.cpuSeconds.toFixed(1)} | ${m.rssMiB.toFixed(1)} (${runs.map((r) => r.rssMiB.toFixed(1)).join(', ')}) | ${m.ok ? 'ok' : m.note} |`);
   }
 
   log('removing this run\'s buckets');
@@ -370,7 +381,7 @@ async function main(): Promise<void> {
     `engine on Node.js ${version}\n`);
   console.log(table(rows));
   console.log('\nbucketbridge --json summaries:\n' + bb.join('\n'));
-  console.log(`\n| one object, bucketbridge copy streamed (GET+PUT) | wall s, median of ${REPEAT} | peak RSS MiB, highest (each run) | result |\n|---|---:|---:|---|\n` + memory.join('\n'));
+  console.log(`\n| one object, bucketbridge copy streamed (GET+PUT) | wall s, median of ${REPEAT} | CPU s, median | peak RSS MiB, highest (each run) | result |\n|---|---:|---:|---:|---|\n` + memory.join('\n'));
   console.log('\ncommands:\n' + all.map((t) => `  ${t.name}: ${t.command('SRC', 'DST').join(' ')}`).join('\n'));
 }
 

@@ -12,6 +12,13 @@ const outfile = `${outdir}/bucketbridge.cjs`;
 const locksFile = 'locks.cjs';
 const modelDir = resolve('lib/model') + sep;
 
+// Whitespace and syntax are minified, identifiers are not: classes and functions keep their names
+// (error classes are told apart by name in logs and metrics) without esbuild's keepNames, which
+// wraps every function and class the bundle creates in a naming call, also the closures the AWS
+// SDK creates for every request. Measured on 2,000 server-side copies (CPU user+sys, the image's
+// Node.js 24, a loaded machine): 3.7-4.4 s with mangled names and keepNames, 3.3-3.7 s without.
+const minified = { minifyWhitespace: true, minifySyntax: true };
+
 // Files an earlier build layout left behind would ship with the image.
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -21,9 +28,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  minify: true,
-  // Error classes are told apart by name in logs and metrics; minification must not rename them.
-  keepNames: true,
+  ...minified,
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
@@ -60,8 +65,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  minify: true,
-  keepNames: true,
+  ...minified,
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',

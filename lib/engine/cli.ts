@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Logger } from 'pino';
 import { KeyShardError, parseKeyShard, type KeyShard } from '../model';
 import { missingPeers, missingPeersMessage } from '../model/peers';
-import { runReplicate, type ReplicateFlags } from './commands/replicate-cli';
+import type { ReplicateFlags } from './commands/replicate-cli';
 import { REPLICATE_RETRY_ATTEMPTS } from './commands/replicate';
 import { SyncEngine, type Command as EngineCommand, type Summary } from './commands/sync-engine';
 import { ConfigurationError, StoppedError, UsageError } from './errors';
@@ -143,6 +143,8 @@ function program(run: (command: EngineCommand, source: string, destination: stri
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
     .action(async (flags: ReplicateFlags) => {
+      // Loaded only here: its brokers' clients and the config parsing are not a sync's start-up cost.
+      const { runReplicate } = await import('./commands/replicate-cli');
       process.exitCode = await runReplicate(flags);
     });
   return root;

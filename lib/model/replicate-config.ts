@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { Problems } from './errors';
 import type { EventKeyEncoding, S3EventRecord } from './s3-event';
 
@@ -359,8 +359,13 @@ export const REPLICATE_CONFIG_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false, verbose: true });
-const validateSchema = ajv.compile(REPLICATE_CONFIG_SCHEMA);
+let validateSchema: ValidateFunction | undefined;
+
+/** The schema's validator, compiled on first use: importing the model must not cost every program an ajv compile. */
+function schemaValidator(): ValidateFunction {
+  validateSchema ??= new Ajv({ allErrors: true, discriminator: true, strict: false, verbose: true }).compile(REPLICATE_CONFIG_SCHEMA);
+  return validateSchema;
+}
 
 /** `/routes/0/source` -> `routes[0].source` */
 function propOf(pointer: string): string {
@@ -439,8 +444,9 @@ function parseBucketRef(text: string): BucketRef {
  */
 export function resolveReplicateConfig(doc: unknown, path = 'replicate config'): ReplicateConfig {
   const problems = new Problems(path);
-  if (!validateSchema(doc)) {
-    schemaProblems(doc, validateSchema.errors ?? [], problems);
+  const validate = schemaValidator();
+  if (!validate(doc)) {
+    schemaProblems(doc, validate.errors ?? [], problems);
     problems.throwIfAny();
   }
   const raw = doc as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- checked by the schema above

@@ -124,8 +124,8 @@ export class SyncEngine {
   private running: Promise<Summary> | undefined;
   private counts = { copied: 0, deleted: 0, skipped: 0, failed: 0, differences: 0, sourceChanged: 0, bytes: 0, bytesToCopy: 0, objectsDone: 0 };
   private listingDone = false;
-  /** The run's S3 clients, whose sockets are closed when it ends. */
-  private readonly clients: S3Client[] = [];
+  /** The run's S3 clients, one per remote (both sides share it when they name the same), closed when it ends. */
+  private readonly clients = new Map<string, S3Client>();
 
   constructor(private readonly options: EngineOptions) {
     // Every request in flight listens on the run's one signal.
@@ -141,7 +141,8 @@ export class SyncEngine {
   /** Starts the run (once); resolves with its summary. */
   start(): Promise<Summary> {
     this.running ??= this.run().finally(() => {
-      for (const client of this.clients.splice(0)) client.destroy();
+      for (const client of this.clients.values()) client.destroy();
+      this.clients.clear();
     });
     return this.running;
   }
@@ -278,16 +279,20 @@ export class SyncEngine {
       throw err;
     }
     if (location.kind === 'local') return { kind: 'local', directory: new LocalDirectory(location, ctx) };
-    const client = createS3Client(config as RemoteConfig, {
-      maxSockets: this.transfers + this.checkers,
-      connectTimeoutMs: this.tuning.connectTimeoutMs,
-      idleTimeoutMs: this.tuning.idleTimeoutMs,
-      credentials: {
-        onRefreshError: (err) => this.logger.warn({ remote: location.remote, err: describeError(err) }, 'credential refresh failed; the current credentials are still valid'),
-        onWarning: (message) => this.logger.warn({ remote: location.remote }, message),
-      },
-    });
-    this.clients.push(client);
+    let client = this.clients.get(location.remote);
+    if (client === undefined) {
+      client = createS3Client(config as RemoteConfig, {
+        // Both sides' requests when they share the remote: the listings ahead, the transfers and the checkers.
+        maxSockets: this.transfers + this.checkers + 2,
+        connectTimeoutMs: this.tuning.connectTimeoutMs,
+        idleTimeoutMs: this.tuning.idleTimeoutMs,
+        credentials: {
+          onRefreshError: (err) => this.logger.warn({ remote: location.remote, err: describeError(err) }, 'credential refresh failed; the current credentials are still valid'),
+          onWarning: (message) => this.logger.warn({ remote: location.remote }, message),
+        },
+      });
+      this.clients.set(location.remote, client);
+    }
     return { kind: 's3', bucket: new S3Bucket(client, config as RemoteConfig, location, ctx, this.tuning) };
   }
 
