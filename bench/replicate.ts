@@ -26,14 +26,13 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { keyOf, putObjects, type Credentials } from './s3';
+import { client, keyOf, putObjects, type Credentials } from './s3';
 
 const repo = path.resolve(__dirname, '..');
 const work = path.join(repo, '.bench', 'replicate');
@@ -84,19 +83,6 @@ function startLab(): Lab {
 function wipeLab(): void {
   const env = { ...process.env, CEPHLAB_DIR: LAB_DIR, CEPHLAB_PORT: String(LAB_PORT) };
   execFileSync('bash', [path.join(repo, 'scripts/cephlab-multisite.sh'), 'wipe'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-/** A client with room for every PUT a rate keeps in flight. */
-function s3(c: Credentials): S3Client {
-  return new S3Client({
-    endpoint: c.endpoint,
-    region: c.region,
-    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: MAX_OUTSTANDING }) }),
-  });
 }
 
 function aws(c: Credentials, args: string[]): string {
@@ -364,8 +350,9 @@ export async function runReplicateBench(): Promise<void> {
   execFileSync(process.execPath, [path.join(repo, 'scripts/build-engine.mjs')], { cwd: repo, stdio: 'inherit' });
   log(`starting the two-zone lab in ${LAB_DIR} (S3 on :${LAB_PORT} and :${LAB_PORT + 1})`);
   const lab = startLab();
-  const a = s3(lab.a);
-  const b = s3(lab.b);
+  // Room for every PUT a rate keeps in flight.
+  const a = client(lab.a, MAX_OUTSTANDING);
+  const b = client(lab.b, MAX_OUTSTANDING);
   const kafkaBrokers = process.env.BUCKETBRIDGE_TEST_KAFKA_BROKERS ?? execFileSync('bash', [path.join(repo, 'scripts/brokers.sh'), 'env'], { encoding: 'utf8' }).match(/BUCKETBRIDGE_TEST_KAFKA_BROKERS=(\S+)/)?.[1];
   if (kafkaBrokers === undefined) throw new Error('no Kafka broker: run scripts/brokers.sh start');
   const kafka = new Kafka({ clientId: 'bench', brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });

@@ -1,4 +1,5 @@
 /** The benchmark's S3 plumbing: the lab's credentials, a tuned client, and bounded-concurrency loops. */
+import { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
@@ -7,6 +8,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface Credentials {
   endpoint: string;
@@ -15,8 +17,11 @@ export interface Credentials {
   secretAccessKey: string;
 }
 
-/** The SDK's default agent keeps connections alive with up to 50 sockets, enough for any concurrency here. */
-export function client(c: Credentials): S3Client {
+/**
+ * The SDK's default agent keeps connections alive with up to 50 sockets, enough for any concurrency
+ * of the sync bench; `maxSockets` gives room for more requests in flight (the replicate bench's rates).
+ */
+export function client(c: Credentials, maxSockets?: number): S3Client {
   return new S3Client({
     endpoint: c.endpoint,
     region: c.region,
@@ -24,6 +29,7 @@ export function client(c: Credentials): S3Client {
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(maxSockets !== undefined ? { requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets }) }) } : {}),
   });
 }
 
