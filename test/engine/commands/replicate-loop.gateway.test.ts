@@ -74,19 +74,28 @@ async function bucketFor(c: S3Client, name: string): Promise<void> {
   await c.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(policy) }));
 }
 
+/** Bucket x on zone a and y on zone b, each pushing its events to the engine on its port; versioned when asked. */
+async function notifiedPair(stem: string, portA: number, portB: number, versioned: boolean) {
+  const ca = client(zoneA);
+  const cb = client(zoneB);
+  const x = uniqueName(`${stem}-x`);
+  const y = uniqueName(`${stem}-y`);
+  await bucketFor(ca, x);
+  await bucketFor(cb, y);
+  if (versioned) {
+    await enableVersioning(ca, x);
+    await enableVersioning(cb, y);
+  }
+  const topicA = await createTopic(zoneA, uniqueName(`${stem}-a`), { 'push-endpoint': `http://127.0.0.1:${portA}/`, persistent: 'false' });
+  const topicB = await createTopic(zoneB, uniqueName(`${stem}-b`), { 'push-endpoint': `http://127.0.0.1:${portB}/`, persistent: 'false' });
+  await notify(ca, x, topicA);
+  await notify(cb, y, topicB);
+  return { ca, cb, x, y, env: { ...remote('za', zoneA), ...remote('zb', zoneB) } };
+}
+
 describe('replicate loop prevention on the two-zone lab', () => {
   it('settles A->B and B->A with principal-id guards: every object copied exactly once per side', async () => {
-    const ca = client(zoneA);
-    const cb = client(zoneB);
-    const x = uniqueName('loop-x');
-    const y = uniqueName('loop-y');
-    await bucketFor(ca, x);
-    await bucketFor(cb, y);
-    const topicA = await createTopic(zoneA, uniqueName('loop-a'), { 'push-endpoint': `http://127.0.0.1:${ENGINE_AB_PORT}/`, persistent: 'false' });
-    const topicB = await createTopic(zoneB, uniqueName('loop-b'), { 'push-endpoint': `http://127.0.0.1:${ENGINE_BA_PORT}/`, persistent: 'false' });
-    await notify(ca, x, topicA);
-    await notify(cb, y, topicB);
-    const env = { ...remote('za', zoneA), ...remote('zb', zoneB) };
+    const { ca, cb, x, y, env } = await notifiedPair('loop', ENGINE_AB_PORT, ENGINE_BA_PORT, false);
     const ab = await startReplicator(
       { sources: [{ name: 'a', type: 'http', listen: `127.0.0.1:${ENGINE_AB_PORT}` }], routes: [{ name: 'ab', source: `za:${x}`, destination: `zb:${y}`, ignorePrincipals: ['lab-alt'] }] },
       env,
@@ -142,19 +151,7 @@ async function history(c: S3Client, bucket: string): Promise<string[]> {
 
 describe('replicate loop prevention by metadata marker on the two-zone lab', () => {
   it('settles A->B and B->A guarded only by the marker: every key written exactly once per side, no ping-pong', async () => {
-    const ca = client(zoneA);
-    const cb = client(zoneB);
-    const x = uniqueName('mark-x');
-    const y = uniqueName('mark-y');
-    await bucketFor(ca, x);
-    await bucketFor(cb, y);
-    await enableVersioning(ca, x);
-    await enableVersioning(cb, y);
-    const topicA = await createTopic(zoneA, uniqueName('mark-a'), { 'push-endpoint': `http://127.0.0.1:${MARKED_AB_PORT}/`, persistent: 'false' });
-    const topicB = await createTopic(zoneB, uniqueName('mark-b'), { 'push-endpoint': `http://127.0.0.1:${MARKED_BA_PORT}/`, persistent: 'false' });
-    await notify(ca, x, topicA);
-    await notify(cb, y, topicB);
-    const env = { ...remote('za', zoneA), ...remote('zb', zoneB) };
+    const { ca, cb, x, y, env } = await notifiedPair('mark', MARKED_AB_PORT, MARKED_BA_PORT, true);
     // No principal guard; metadata compared too, so a marker that counted as a difference would loop.
     const ab = await startReplicator(
       {
