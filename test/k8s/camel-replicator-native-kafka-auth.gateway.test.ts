@@ -22,7 +22,7 @@ import { CamelReplicator, NATIVE_CONTAINER } from '../../lib/k8s';
 import { kafkaSaslBroker, type KafkaSaslBroker } from '../support/brokers';
 import { createBucket, gateway, s3, type Gateway } from '../support/gateway';
 import { field, findByKind, synthAndValidate } from '../support/manifests';
-import { captureServer, createTopic, deleteTopic, notify, removeNotifiedBuckets, uniqueName } from '../engine/commands/replicate-fixtures';
+import { captureEvents, deleteTopic, removeNotifiedBuckets, uniqueName } from '../engine/commands/replicate-fixtures';
 
 const CLI = path.join(__dirname, '../../lib/engine/cli.ts');
 /** The metrics port of this file's engine (7850-7899 belong to the Kafka auth tests). */
@@ -137,24 +137,18 @@ describe('CamelReplicator native over Kafka SASL_SSL', () => {
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']));
 
     // An RGW notification body, as RGW pushes it, for one PUT.
-    const capture = await captureServer(0);
-    const arn = await createTopic(gw, uniqueName('nauth-capture'), { 'push-endpoint': `http://127.0.0.1:${capture.port}/`, persistent: 'false' });
-    rgwTopics.push(arn);
-    await notify(client, src, arn);
     const body = Buffer.from(`replicated over SASL_SSL ${Date.now()}`);
-    try {
+    const bodies = await captureEvents(gw, client, src, rgwTopics, async (pushed) => {
       await client.send(new PutObjectCommand({ Bucket: src, Key: 'hello.txt', Body: body, ContentType: 'text/plain' }));
-      await eventually('RGW to push the event', async () => (capture.bodies.length > 0 ? true : undefined), 30_000);
-    } finally {
-      capture.server.close();
-    }
+      await eventually('RGW to push the event', async () => (pushed.length > 0 ? true : undefined), 30_000);
+    });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: capture.bodies.map((value) => ({ key: 'hello.txt', value })) });
+    await producer.send({ topic, messages: bodies.map((value) => ({ key: 'hello.txt', value })) });
     await producer.disconnect();
 
     child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {

@@ -15,7 +15,7 @@ import { listAll } from '../fixtures';
 import {
   RGW_AMQP_EXCHANGE,
   rgwAmqpEndpoint,
-  captureServer,
+  captureEvents,
   createTopic,
   deleteTopic,
   enableVersioning,
@@ -179,21 +179,22 @@ describe('replicate chaos', () => {
     const src = await createBucket('chaos-order-src');
     await enableVersioning(client, src);
     const dst = await createBucket('chaos-order-dst');
-    const capture = await captureServer(CAPTURE_PORT);
-    const arn = await createTopic(gw, uniqueName('chaos-order'), { 'push-endpoint': `http://127.0.0.1:${capture.port}/`, persistent: 'false' });
-    topics.push(arn);
-    await notify(client, src, arn);
-    try {
-      for (const body of ['v1', 'v2 longer', 'v3 longest of all']) await client.send(new PutObjectCommand({ Bucket: src, Key: 'kept key', Body: body }));
-      await client.send(new DeleteObjectCommand({ Bucket: src, Key: 'kept key' }));
-      await client.send(new PutObjectCommand({ Bucket: src, Key: 'kept key', Body: 'final' }));
-      await client.send(new PutObjectCommand({ Bucket: src, Key: 'gone key', Body: 'x' }));
-      await client.send(new PutObjectCommand({ Bucket: src, Key: 'gone key', Body: 'xy' }));
-      await client.send(new DeleteObjectCommand({ Bucket: src, Key: 'gone key' }));
-    } finally {
-      capture.server.close();
-    }
-    expect(capture.bodies).toHaveLength(8);
+    const bodies = await captureEvents(
+      gw,
+      client,
+      src,
+      topics,
+      async () => {
+        for (const body of ['v1', 'v2 longer', 'v3 longest of all']) await client.send(new PutObjectCommand({ Bucket: src, Key: 'kept key', Body: body }));
+        await client.send(new DeleteObjectCommand({ Bucket: src, Key: 'kept key' }));
+        await client.send(new PutObjectCommand({ Bucket: src, Key: 'kept key', Body: 'final' }));
+        await client.send(new PutObjectCommand({ Bucket: src, Key: 'gone key', Body: 'x' }));
+        await client.send(new PutObjectCommand({ Bucket: src, Key: 'gone key', Body: 'xy' }));
+        await client.send(new DeleteObjectCommand({ Bucket: src, Key: 'gone key' }));
+      },
+      CAPTURE_PORT,
+    );
+    expect(bodies).toHaveLength(8);
     // The engine must also remove a stale copy the deleted key left at the destination.
     await client.send(new PutObjectCommand({ Bucket: dst, Key: 'gone key', Body: 'stale' }));
     const { replicator, metrics } = await startReplicator(
@@ -201,7 +202,7 @@ describe('replicate chaos', () => {
       rcloneEnv('lab', gw),
     );
     try {
-      const deliveries = [...capture.bodies].reverse().flatMap((body) => [body, body, body]);
+      const deliveries = [...bodies].reverse().flatMap((body) => [body, body, body]);
       const answers = await Promise.all(deliveries.map((body) => fetch(`http://127.0.0.1:${SHUFFLE_PORT}/`, { method: 'POST', body })));
       expect(answers.map((a) => a.status)).toEqual(deliveries.map(() => 200));
       await expectReplica(client, src, dst, { timeoutMs: 1_000 });

@@ -232,6 +232,37 @@ export async function metricValue(metrics: ReplicateMetrics, name: string, label
   return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
 }
 
+/**
+ * RGW's own notification bodies for what `write` does to `bucket`: a non-persistent topic pushes
+ * them to a capture server while `write` runs (it sees the bodies so far, to wait for them). The
+ * topic's ARN goes into `topics` for cleanup.
+ */
+export async function captureEvents(
+  gw: Gateway,
+  client: S3Client,
+  bucket: string,
+  topics: string[],
+  write: (bodies: readonly Buffer[]) => Promise<unknown>,
+  port = 0,
+): Promise<Buffer[]> {
+  const capture = await captureServer(port);
+  try {
+    const arn = await createTopic(gw, uniqueName('capture'), { 'push-endpoint': `http://127.0.0.1:${capture.port}/`, persistent: 'false' });
+    topics.push(arn);
+    await notify(client, bucket, arn);
+    await write(capture.bodies);
+  } finally {
+    capture.server.close();
+  }
+  return capture.bodies;
+}
+
+/** A Kafka message of an RGW body, keyed by its first record's object key, so one key's events stay in order. */
+export function keyedMessage(body: Buffer): { key: string | null; value: Buffer } {
+  const key = (JSON.parse(body.toString()) as { Records: { s3: { object: { key: string } } }[] }).Records[0]?.s3.object.key ?? null;
+  return { key, value: body };
+}
+
 /** An HTTP server that records every POST body: stands in for the engine to capture what RGW pushes. */
 export async function captureServer(port = 0): Promise<{ server: Server; bodies: Buffer[]; port: number }> {
   const bodies: Buffer[] = [];

@@ -24,11 +24,12 @@ import {
   RGW_AMQP_EXCHANGE,
   rgwAmqpEndpoint,
   SCENARIO_FINAL_KEYS,
-  captureServer,
+  captureEvents,
   createTopic,
   deleteTopic,
   enableVersioning,
   expectReplica,
+  keyedMessage,
   metricValue,
   notify,
   removeNotifiedBuckets,
@@ -147,16 +148,8 @@ describe('replicate from Kafka', () => {
   it('replicates the exact bodies RGW pushed, captured at run time, and sends poison to the DLQ topic', async () => {
     const src = await sourceBucket('rep-kafka-src');
     const dst = await createBucket('rep-kafka-dst');
-    const capture = await captureServer(CAPTURE_PORT);
-    const arn = await createTopic(gw, uniqueName('rep-capture'), { 'push-endpoint': `http://127.0.0.1:${capture.port}/`, persistent: 'false' });
-    topics.push(arn);
-    await notify(client, src, arn);
-    try {
-      await writeScenario(client, src);
-    } finally {
-      capture.server.close();
-    }
-    expect(capture.bodies.length).toBeGreaterThanOrEqual(12);
+    const bodies = await captureEvents(gw, client, src, topics, () => writeScenario(client, src), CAPTURE_PORT);
+    expect(bodies.length).toBeGreaterThanOrEqual(12);
     const topic = uniqueName('rgw-events');
     const kafka = new Kafka({ clientId: 'test', brokers: [broker.kafkaBrokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -168,7 +161,7 @@ describe('replicate from Kafka', () => {
     await producer.send({
       topic,
       messages: [
-        ...capture.bodies.map((body) => ({ key: (JSON.parse(body.toString()) as { Records: { s3: { object: { key: string } } }[] }).Records[0]?.s3.object.key ?? null, value: body })),
+        ...bodies.map(keyedMessage),
         { key: 'poison', value: Buffer.from('\u0000garbage') },
       ],
     });
@@ -186,7 +179,7 @@ describe('replicate from Kafka', () => {
       });
       await dlq.disconnect();
       expect(dead).toEqual({ value: '\u0000garbage', reason: 'poison' });
-      expect(await metricValue(metrics, 'bucketbridge_replicate_messages_received_total', { source: 'kafka' })).toBe(capture.bodies.length + 1);
+      expect(await metricValue(metrics, 'bucketbridge_replicate_messages_received_total', { source: 'kafka' })).toBe(bodies.length + 1);
     } finally {
       await replicator.stop();
       await producer.disconnect();

@@ -18,13 +18,12 @@ import { resolveReplicateConfig } from '../../../lib/model';
 import { kafkaSaslBroker, type KafkaSaslBroker } from '../../support/brokers';
 import { createBucket, gateway, rcloneEnv, s3, type Gateway } from '../../support/gateway';
 import {
-  captureServer,
-  createTopic,
+  captureEvents,
   deleteTopic,
   enableVersioning,
   expectReplica,
+  keyedMessage,
   metricValue,
-  notify,
   removeNotifiedBuckets,
   uniqueName,
   writeScenario,
@@ -86,16 +85,8 @@ describe('the Kafka source over SASL_SSL with SCRAM-SHA-512', () => {
     const src = await createBucket('kauth-src');
     await enableVersioning(client, src);
     const dst = await createBucket('kauth-dst');
-    const capture = await captureServer(0);
-    const arn = await createTopic(gw, uniqueName('kauth-capture'), { 'push-endpoint': `http://127.0.0.1:${capture.port}/`, persistent: 'false' });
-    rgwTopics.push(arn);
-    await notify(client, src, arn);
-    try {
-      await writeScenario(client, src);
-    } finally {
-      capture.server.close();
-    }
-    expect(capture.bodies.length).toBeGreaterThanOrEqual(12);
+    const bodies = await captureEvents(gw, client, src, rgwTopics, () => writeScenario(client, src));
+    expect(bodies.length).toBeGreaterThanOrEqual(12);
     const topic = uniqueName('kauth-events');
     kafkaTopics.push(topic, `${topic}.dlq`);
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
@@ -104,7 +95,7 @@ describe('the Kafka source over SASL_SSL with SCRAM-SHA-512', () => {
     try {
       await producer.send({
         topic,
-        messages: capture.bodies.map((body) => ({ key: (JSON.parse(body.toString()) as { Records: { s3: { object: { key: string } } }[] }).Records[0]?.s3.object.key ?? null, value: body })),
+        messages: bodies.map(keyedMessage),
       });
     } finally {
       await producer.disconnect();
@@ -115,7 +106,7 @@ describe('the Kafka source over SASL_SSL with SCRAM-SHA-512', () => {
     try {
       await started;
       await expectReplica(client, src, dst);
-      expect(await metricValue(metrics, 'bucketbridge_replicate_messages_received_total', { source: 'strimzi' })).toBe(capture.bodies.length);
+      expect(await metricValue(metrics, 'bucketbridge_replicate_messages_received_total', { source: 'strimzi' })).toBe(bodies.length);
       // The DLQ producer and the admin client that made the DLQ topic logged in as well.
       expect((await admin.listTopics()).includes(`${topic}.dlq`)).toBe(true);
     } finally {
